@@ -1,0 +1,89 @@
+// command_line.cpp - CLI11 options, their defaults and their validation.
+#include "command_line.hpp"
+
+#include "logging.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <ostream>
+#include <thread>
+
+namespace time_server {
+
+namespace {
+
+constexpr int bad_usage_exit_code = 2;
+
+// Any IPv4 or IPv6 literal that Asio can bind to.
+const CLI::Validator ip_address(
+    [](const std::string& text) {
+        boost::system::error_code error;
+        boost::asio::ip::make_address(text, error);
+        return error ? "not an IPv4 or IPv6 address: " + text : std::string();
+    },
+    "ADDRESS");
+
+const CLI::Validator log_level_name(
+    [](const std::string& text) {
+        return parse_log_level(text) ? std::string() : "must be debug, info, warn, error or off, not " + text;
+    },
+    "LEVEL");
+
+}  // namespace
+
+const char* version() {
+    return TIME_SERVER_VERSION;
+}
+
+std::variant<server_config, int> parse_command_line(int argc, const char* const* argv, std::ostream& out,
+                                                    std::ostream& err) {
+    server_config config;
+    config.threads = std::max(1U, std::thread::hardware_concurrency());
+    double idle_timeout_seconds = std::chrono::duration<double>(config.idle_timeout).count();
+    std::string log_level = "info";
+
+    CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see PROTOCOL.md).", "time_server");
+    app.set_version_flag("--version", std::string("time_server ") + version());
+    app.add_option("--port", config.port, "TCP port to listen on")->capture_default_str();
+    app.add_option("--bind", config.bind_address, "IPv4 or IPv6 address to listen on (:: serves IPv4 too)")
+        ->check(ip_address)
+        ->capture_default_str();
+    app.add_option("--threads", config.threads, "threads that run the io_context (default: the number of CPUs)")
+        ->check(CLI::Range(1U, 1024U))
+        ->capture_default_str();
+    app.add_flag("--utc", config.utc, "answer TIME in UTC instead of the local time zone");
+    app.add_option("--idle-timeout", idle_timeout_seconds,
+                   "seconds without a complete line before a connection is closed (fractions allowed)")
+        ->check(CLI::Range(0.001, 31'536'000.0))
+        ->capture_default_str();
+    app.add_option("--max-line", config.max_line_bytes, "longest request line in bytes, a CR included")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+        ->capture_default_str();
+    app.add_option("--max-connections", config.max_connections, "sessions open at once; more are refused")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
+        ->capture_default_str();
+    app.add_option("--log-level", log_level, "debug, info, warn, error or off")
+        ->check(log_level_name)
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        out << app.help();
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        out << app.version() << '\n';
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        err << "time_server: " << e.what() << " (see --help)\n";
+        return bad_usage_exit_code;
+    }
+
+    config.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(idle_timeout_seconds));
+    config.log_level = *parse_log_level(log_level);
+    return config;
+}
+
+}  // namespace time_server

@@ -1,0 +1,21 @@
+// command_line.hpp - the flags of time_server, read with CLI11 into a
+// server_config.
+#pragma once
+
+#include "config.hpp"
+
+#include <iosfwd>
+#include <variant>
+
+namespace time_server {
+
+// The project's version, as CMake's project() gives it.
+const char* version();
+
+// Either the configuration to run with, or the exit code to leave with once
+// --help or --version has printed its text (0) or a bad flag its error (2).
+// Help and version go to `out`; an error is one line on `err`.
+std::variant<server_config, int> parse_command_line(int argc, const char* const* argv, std::ostream& out,
+                                                    std::ostream& err);
+
+}  // namespace time_server

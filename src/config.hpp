@@ -1,0 +1,30 @@
+// config.hpp - every knob of the server in one place, with the unit in each type.
+// The command line (cli.cpp) fills it; tests build one directly with short limits.
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace time_server {
+
+inline constexpr std::uint16_t default_port = 45000;
+inline constexpr std::chrono::seconds default_idle_timeout{300};
+inline constexpr std::size_t default_max_line_bytes = 1024;
+inline constexpr std::size_t default_max_connections = 10000;
+
+struct server_config {
+    std::string bind_address = "0.0.0.0";
+    std::uint16_t port = default_port;  // 0 asks the OS for a free port (tests use it)
+    unsigned threads = 1;               // threads that run the io_context
+    bool utc = false;                   // TIME answers in UTC instead of the local zone
+    std::chrono::milliseconds idle_timeout = default_idle_timeout;
+    std::size_t max_line_bytes = default_max_line_bytes;  // bytes before the LF, a CR included
+    std::size_t max_connections = default_max_connections;
+    spdlog::level::level_enum log_level = spdlog::level::info;
+};
+
+}  // namespace time_server

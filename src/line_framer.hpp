@@ -1,0 +1,56 @@
+// line_framer.hpp - cuts a byte stream into request lines without ever holding
+// more than one maximal line: max_line bytes, plus the LF that ends it.
+// It does no I/O: the session reads into prepare() and calls commit().
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace time_server {
+
+class line_framer {
+public:
+    enum class status { line, need_more, too_long };
+
+    struct result {
+        status state;
+        std::string_view line;  // with state == line: the request without LF and the CR before it
+    };
+
+    explicit line_framer(std::size_t max_line_bytes);
+
+    // Free space to read into; never empty while next() answers need_more.
+    // The buffer starts small and grows (up to max_line + 1 bytes) only when a
+    // read filled it, so an idle connection holds little memory.
+    std::span<char> prepare();
+    void commit(std::size_t bytes_read);
+
+    // The next complete line, if one is buffered. A returned line stays valid
+    // until the next prepare().
+    result next();
+
+    // Whether next() would return a line, without consuming it.
+    bool has_complete_line() const;
+
+    // At end of stream: the unterminated last line, if any bytes are left.
+    std::optional<std::string_view> take_unterminated();
+
+    // The bytes of the line not yet complete, left in place (for a log sample).
+    std::string_view peek_unterminated() const { return {buffer_.data() + begin_, end_ - begin_}; }
+
+    std::size_t buffered_bytes() const { return end_ - begin_; }
+    std::size_t capacity() const { return buffer_.size(); }
+
+private:
+    std::size_t limit_;        // max_line + 1: a full line and its LF
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0;    // first byte not yet returned as a line
+    std::size_t scanned_ = 0;  // bytes before this hold no LF (no rescans)
+    std::size_t end_ = 0;      // one past the last byte read
+    bool last_read_filled_ = false;
+};
+
+}  // namespace time_server

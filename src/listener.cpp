@@ -1,0 +1,118 @@
+// listener.cpp - accept loop with descriptor-exhaustion back-off, and the
+// idle watchdog.
+#include "listener.hpp"
+
+#include "session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace time_server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// When accept fails for lack of descriptors the pending connection stays
+// queued, so accepting again at once would fail again at once: 100 % CPU.
+// Waiting a little lets sessions end and free descriptors.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+// The watchdog looks a few times per timeout, so a session is closed between
+// 1 and 1.25 timeouts after its last line; never more often than every 10 ms
+// and at least once a second.
+std::chrono::milliseconds sweep_period(std::chrono::milliseconds idle_timeout) {
+    return std::clamp(idle_timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+
+bool is_out_of_descriptors(const boost::system::error_code& error) {
+    return error == net::error::no_descriptors          // EMFILE: this process
+           || error == boost::system::errc::too_many_files_open_in_system  // ENFILE
+           || error == net::error::no_buffer_space                          // ENOBUFS
+           || error == net::error::no_memory;                               // ENOMEM
+}
+
+}  // namespace
+
+void report_unexpected_exit::operator()(const std::exception_ptr& failure) const {
+    if (!failure) {
+        return;
+    }
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log.error("Coroutine berhenti karena pengecualian: {}", e.what());
+    } catch (...) {
+        log.error("Coroutine berhenti karena pengecualian yang tidak dikenal.");
+    }
+}
+
+net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::any_io_executor session_executor,
+                                    server_context& ctx) {
+    net::steady_timer backoff(acceptor.get_executor());
+    bool out_of_descriptors = false;
+    for (;;) {
+        tcp::endpoint peer;
+        // Suspends until a client connects. The new socket is bound to a
+        // strand of its own, so its session's handlers never run in parallel.
+        auto [error, socket] =
+            co_await acceptor.async_accept(net::any_io_executor(net::make_strand(session_executor)), peer, use_tuple);
+        if (!acceptor.is_open()) {
+            co_return;  // server::stop() closed it
+        }
+        if (error == net::error::connection_aborted) {
+            continue;  // the client gave up while queued; nothing to serve
+        }
+        if (error) {
+            if (!is_out_of_descriptors(error)) {
+                ctx.log.warn("Gagal menerima koneksi: {}", error.message());
+            } else if (!out_of_descriptors) {
+                out_of_descriptors = true;  // one line per episode, not one per retry
+                ctx.log.warn("Kehabisan file descriptor saat menerima koneksi ({}); mencoba lagi setiap {} ms.",
+                             error.message(), accept_backoff.count());
+            }
+            backoff.expires_after(accept_backoff);
+            // Suspends the accept loop only; sessions go on meanwhile.
+            co_await backoff.async_wait(use_tuple);  // cancelled or not, try again
+            continue;
+        }
+        if (out_of_descriptors) {
+            out_of_descriptors = false;
+            ctx.log.info("Menerima koneksi lagi setelah kehabisan file descriptor.");
+        }
+
+        // Replies are single small writes; do not let Nagle hold them back.
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+
+        const auto executor = socket.get_executor();
+        if (ctx.registry.try_admit()) {
+            net::co_spawn(executor, serve_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+        } else {
+            net::co_spawn(executor, refuse_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+        }
+    }
+}
+
+net::awaitable<void> watch_idle_sessions(net::steady_timer& timer, server_context& ctx) {
+    const auto period = sweep_period(ctx.config.idle_timeout);
+    while (!ctx.registry.is_closing()) {
+        timer.expires_after(period);
+        // Suspends until the next sweep; server::stop() cancels the timer.
+        auto [error] = co_await timer.async_wait(use_tuple);
+        if (error) {
+            co_return;
+        }
+        ctx.registry.close_expired(session_registry::clock::now());
+    }
+}
+
+}  // namespace time_server

@@ -1,0 +1,24 @@
+// logging.hpp - the server's log: spdlog on stdout in the original's format,
+// "YYYY-MM-DD HH:MM:SS,mmm - message".
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace time_server {
+
+inline constexpr const char* log_pattern = "%Y-%m-%d %H:%M:%S,%e - %v";
+
+// "debug", "info", "warn", "error" or "off"; nothing else.
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
+
+// A logger writing to stdout. When stdout is a file or a pipe, lines are
+// buffered and flushed at least every 200 ms by a background thread, so a
+// `tail -f` sees them promptly but a busy server does not make one write(2)
+// per line; on a terminal every line is flushed at once.
+std::shared_ptr<spdlog::logger> make_stdout_logger(spdlog::level::level_enum level);
+
+}  // namespace time_server

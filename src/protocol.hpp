@@ -1,0 +1,25 @@
+// protocol.hpp - the TIME protocol without any I/O: what a request line means
+// and the exact bytes of every reply (../shared/PROTOCOL.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace time_server {
+
+enum class command { time, quit, help, empty, unknown };
+
+// `line` is a request without its LF and the CR before it (line_framer strips
+// both). Spaces and tabs around it are ignored and case does not matter; any
+// other byte, a stray CR or a form feed too, makes it unknown.
+command parse_command(std::string_view line);
+
+inline constexpr std::string_view help_reply = "BANTUAN: TIME, QUIT, HELP\r\n";
+inline constexpr std::string_view unknown_command_reply = "ERROR: Perintah tidak dikenal.\r\n";
+inline constexpr std::string_view line_too_long_reply = "ERROR: Perintah terlalu panjang.\r\n";
+inline constexpr std::string_view server_busy_reply = "ERROR: Server sedang penuh.\r\n";
+
+// Appends "JAM hh:mm:ss\r\n" to `replies`; `hh_mm_ss` comes from time_of_day.
+void append_time_reply(std::string& replies, std::string_view hh_mm_ss);
+
+}  // namespace time_server

@@ -1,0 +1,60 @@
+// server.hpp - the TIME server as an object: bind, start, stop. Used by main()
+// through run_server() and by the tests directly, on port 0.
+#pragma once
+
+#include "config.hpp"
+#include "server_context.hpp"
+#include "session_registry.hpp"
+#include "time_of_day.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/logger.h>
+
+#include <memory>
+
+namespace time_server {
+
+class server {
+public:
+    // Binds and listens at once; throws boost::system::system_error when it
+    // cannot (a port in use, a bad address), before anything runs.
+    server(boost::asio::io_context& io, server_config config, std::shared_ptr<spdlog::logger> log,
+           wall_clock clock = system_wall_clock());
+
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    // Spawns the accept loop and the idle watchdog; they run once the
+    // io_context runs.
+    void start();
+
+    // Stops accepting and closes every session. Safe from any thread, any
+    // number of times; io_context::run() returns once every session is gone.
+    void stop();
+
+    std::size_t session_count() const { return registry_.size(); }
+
+private:
+    server_config config_;
+    std::shared_ptr<spdlog::logger> log_;
+    wall_clock clock_;
+    session_registry registry_;
+    server_context context_;
+    boost::asio::any_io_executor session_executor_;
+    // The acceptor and the watchdog timer share one strand, so stop() never
+    // touches them while their coroutines do.
+    boost::asio::strand<boost::asio::io_context::executor_type> control_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer sweep_timer_;
+};
+
+// Runs the server as the command line asked until SIGINT or SIGTERM; returns
+// the process's exit code.
+int run_server(const server_config& config);
+
+}  // namespace time_server

@@ -1,0 +1,251 @@
+// session.cpp - the session coroutine: read a line, answer it, repeat.
+//
+// Every co_await below suspends only this session. While it waits, the thread
+// that ran it goes back to io_context::run() and serves other sessions; when
+// the socket is ready, whichever thread is free resumes it, through this
+// session's strand, so the session never runs on two threads at once.
+#include "session.hpp"
+
+#include "line_framer.hpp"
+#include "log_text.hpp"
+#include "protocol.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <string>
+
+namespace time_server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// How long and how much a lingering close reads and drops at most.
+constexpr auto linger_time = std::chrono::milliseconds(500);
+constexpr std::size_t linger_max_bytes = 64 * 1024;
+
+// Errors come back as values, so expected ones are compared by name and none
+// escapes as an exception.
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// Everything a session keeps besides its socket.
+struct conversation {
+    server_context& ctx;
+    session_registry::entry& membership;
+    std::string peer;        // "('127.0.0.1', 54321)"; empty when nothing is logged
+    line_framer framer;      // bytes read but not yet answered
+    time_of_day clock_face;  // caches hh:mm:ss for the current second
+    std::string replies;     // answers to the lines of one read, sent in one write
+};
+
+// How the conversation ended: decides the log line before the closing one.
+struct ending {
+    enum kind { quit, client_closed, line_too_long, closed_by_server, io_error } how;
+    error_code error{};
+};
+
+std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
+    // Skip the formatting when no line will be written (--log-level off).
+    return ctx.log.should_log(spdlog::level::err) ? describe_peer(peer) : std::string();
+}
+
+// Answers one request into c.replies. Returns false when the client quits.
+bool answer(conversation& c, std::string_view request) {
+    auto& log = c.ctx.log;
+    switch (parse_command(request)) {
+    case command::time: {
+        const auto hh_mm_ss = c.clock_face.format(c.ctx.clock());
+        append_time_reply(c.replies, hh_mm_ss);
+        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+        log.info("Mengirim waktu '{}' ke {}", hh_mm_ss, c.peer);
+        return true;
+    }
+    case command::quit:
+        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+        log.info("Klien {} meminta untuk keluar.", c.peer);
+        return false;
+    case command::help:
+        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+        c.replies.append(help_reply);
+        return true;
+    case command::empty:
+        return true;  // like pressing Enter at a shell prompt: no reply
+    case command::unknown:
+        log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, c.peer);
+        c.replies.append(unknown_command_reply);
+        return true;
+    }
+    return true;
+}
+
+// Reads whatever bytes the client has sent into the framer's free space.
+net::awaitable<error_code> read_more(tcp::socket& socket, line_framer& framer) {
+    const auto space = framer.prepare();
+    // Suspends until at least one byte arrives (or the peer closes, or the
+    // registry closes the socket). One read often brings many lines.
+    auto [error, bytes] = co_await socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
+    framer.commit(bytes);
+    co_return error;
+}
+
+// Sends every pending reply in one write, then forgets them.
+net::awaitable<error_code> send_replies(tcp::socket& socket, std::string& replies) {
+    // Usually completes at once (the kernel takes the bytes); it suspends only
+    // when the client does not read and its socket buffer is full.
+    auto [error, bytes] = co_await net::async_write(socket, net::buffer(replies), use_tuple);
+    replies.clear();  // keeps the capacity: no allocation on the next request
+    co_return error;
+}
+
+ending failed(const conversation& c, error_code error) {
+    // A socket closed by the registry (idle timeout, shutdown) fails its
+    // pending operation with operation_aborted; that is not an I/O error.
+    if (c.membership.reason() != close_reason::none) {
+        return {ending::closed_by_server};
+    }
+    return {ending::io_error, error};
+}
+
+// The session loop: answer every complete line already read, send the answers
+// in one write, read more, repeat.
+net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
+    for (;;) {
+        const auto next = c.framer.next();
+        if (next.state == line_framer::status::line) {
+            if (answer(c, next.line)) {
+                continue;
+            }
+            // QUIT: what came after it is ignored, the answers before it are sent.
+            const auto error = co_await send_replies(socket, c.replies);
+            co_return error ? failed(c, error) : ending{ending::quit};
+        }
+        if (next.state == line_framer::status::too_long) {
+            c.ctx.log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", c.peer,
+                           c.ctx.config.max_line_bytes, client_text{{c.framer.peek_unterminated()}});
+            c.replies.append(line_too_long_reply);
+            const auto error = co_await send_replies(socket, c.replies);
+            co_return error ? failed(c, error) : ending{ending::line_too_long};
+        }
+        // need_more: every line read so far is answered.
+        if (!c.replies.empty()) {
+            const auto error = co_await send_replies(socket, c.replies);
+            if (error) {
+                co_return failed(c, error);
+            }
+        }
+        const auto error = co_await read_more(socket, c.framer);
+        if (error == net::error::eof) {
+            // The client closed its sending side; an unterminated last line
+            // still counts as a request.
+            const auto last = c.framer.take_unterminated();
+            if (last && !answer(c, *last)) {
+                co_return ending{ending::quit};
+            }
+            if (!c.replies.empty()) {
+                const auto send_error = co_await send_replies(socket, c.replies);
+                if (send_error) {
+                    co_return failed(c, send_error);
+                }
+            }
+            co_return ending{ending::client_closed};
+        }
+        if (error) {
+            co_return failed(c, error);
+        }
+        // Only a complete line restarts the idle clock; a trickle of bytes
+        // without a LF does not keep a connection alive.
+        if (c.framer.has_complete_line()) {
+            c.membership.touch();
+        }
+    }
+}
+
+// Closing a socket that still has unread bytes makes the kernel send a reset,
+// and a client that is still writing (`head -c 5000 /dev/zero | nc`) then
+// never sees the reply it was sent. So, like nginx's lingering close: send
+// FIN, then read and drop what the client still sends until it closes too,
+// for half a second and 64 KiB at most.
+net::awaitable<void> linger_before_close(tcp::socket& socket, conversation& c) {
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    c.membership.expire_within(linger_time);  // the watchdog closes it after that
+    std::array<char, 512> scrap;
+    for (std::size_t drained = 0; drained < linger_max_bytes;) {
+        // Suspends until the client sends more, closes, or the watchdog closes us.
+        auto [error, bytes] = co_await socket.async_read_some(net::buffer(scrap), use_tuple);
+        if (error) {
+            break;
+        }
+        drained += bytes;
+    }
+}
+
+bool client_may_still_send(const tcp::socket& socket, const conversation& c, const ending& end) {
+    if (end.how == ending::line_too_long) {
+        return true;
+    }
+    error_code error;
+    return end.how == ending::quit && (c.framer.buffered_bytes() > 0 || socket.available(error) > 0);
+}
+
+void log_ending(const conversation& c, const ending& end) {
+    auto& log = c.ctx.log;
+    switch (end.how) {
+    case ending::client_closed:
+        log.info("Koneksi dengan {} ditutup oleh klien.", c.peer);
+        break;
+    case ending::io_error:
+        log.warn("Terjadi error pada koneksi dengan {}: {}", c.peer, end.error.message());
+        break;
+    case ending::closed_by_server:
+        if (c.membership.reason() == close_reason::idle_timeout) {
+            const std::chrono::duration<double> timeout = c.ctx.config.idle_timeout;
+            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", c.peer, timeout.count());
+        } else {
+            log.info("Koneksi dengan {} ditutup karena server berhenti.", c.peer);
+        }
+        break;
+    case ending::quit:           // logged when QUIT was read
+    case ending::line_too_long:  // logged when the limit was passed
+        break;
+    }
+}
+
+}  // namespace
+
+net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
+    session_registry::entry membership(ctx.registry, socket);
+    conversation c{ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes),
+                   time_of_day(ctx.config.utc), {}};
+    ctx.log.info("Menerima koneksi baru dari {}", c.peer);
+
+    const ending end = co_await converse(socket, c);
+
+    log_ending(c, end);
+    if (client_may_still_send(socket, c, end)) {
+        co_await linger_before_close(socket, c);
+    }
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    ctx.log.info("Koneksi dengan {} telah ditutup.", c.peer);
+}
+
+net::awaitable<void> refuse_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
+    ctx.log.warn("Server sedang penuh ({} koneksi), menolak koneksi dari {}", ctx.config.max_connections,
+                 peer_for_log(ctx, peer));
+    // The reply is a few bytes into an empty socket buffer: this completes at
+    // once. If it fails, the client is gone anyway.
+    co_await net::async_write(socket, net::buffer(server_busy_reply), use_tuple);
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+}  // namespace time_server
