@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# test.sh - the project's whole test run, the one CI runs (.ci/run):
+#   1. the Catch2 suite through CTest under GCC 12 (debug), clang 14, ASan+UBSan and TSan;
+#   2. the libFuzzer target for a bounded time (FUZZ_SECONDS, default 60);
+#   3. clang-format and clang-tidy checks.
+# Installs what is missing first (scripts/setup.sh --test). Idempotent.
+#
+#   scripts/test.sh             everything
+#   scripts/test.sh debug asan  only these presets (no fuzz or static checks)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh --test
+
+presets=("$@")
+full=0
+if ((${#presets[@]} == 0)); then
+    presets=(debug clang asan tsan)
+    full=1
+fi
+
+for preset in "${presets[@]}"; do
+    echo "== test.sh: $preset" >&2
+    cmake --workflow --preset "$preset"
+done
+
+if ((full)); then
+    echo "== test.sh: fuzz (${FUZZ_SECONDS:-60} s)" >&2
+    cmake --workflow --preset fuzz
+    echo "== test.sh: clang-format" >&2
+    scripts/check-format.sh
+    echo "== test.sh: clang-tidy" >&2
+    scripts/run-tidy.sh build/clang
+fi
+echo "== test.sh: all passed" >&2
