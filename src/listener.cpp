@@ -55,7 +55,7 @@ void report_unexpected_exit::operator()(const std::exception_ptr& failure) const
     }
 }
 
-net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::any_io_executor session_executor,
+net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::executor_type session_executor,
                                     server_context& ctx) {
     net::steady_timer backoff(acceptor.get_executor());
     bool out_of_descriptors = false;
@@ -63,8 +63,11 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::any_io_executo
         tcp::endpoint peer;
         // Suspends until a client connects. The new socket is bound to a
         // strand of its own, so its session's handlers never run in parallel.
-        auto [error, socket] =
-            co_await acceptor.async_accept(net::any_io_executor(net::make_strand(session_executor)), peer, use_tuple);
+        // (A strand of the io_context's own executor type is small enough to
+        // live inside the socket's any_io_executor; a strand of an
+        // any_io_executor would cost a heap allocation per copy.)
+        auto [error, socket] = co_await acceptor.async_accept(
+            net::any_io_executor(net::make_strand(session_executor)), peer, use_tuple);
         if (!acceptor.is_open()) {
             co_return;  // server::stop() closed it
         }

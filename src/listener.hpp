@@ -4,7 +4,7 @@
 
 #include "server_context.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,7 +16,8 @@ namespace time_server {
 // Accepts clients until the acceptor is closed, each on a new strand of
 // `session_executor`, and spawns a session (or a refusal) for each.
 boost::asio::awaitable<void> accept_clients(boost::asio::ip::tcp::acceptor& acceptor,
-                                            boost::asio::any_io_executor session_executor, server_context& ctx);
+                                            boost::asio::io_context::executor_type session_executor,
+                                            server_context& ctx);
 
 // Every fraction of the idle timeout, closes the sessions that have been idle
 // for longer. One timer for all sessions: reading a line costs a clock read,

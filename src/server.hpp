@@ -45,7 +45,7 @@ private:
     wall_clock clock_;
     session_registry registry_;
     server_context context_;
-    boost::asio::any_io_executor session_executor_;
+    boost::asio::io_context::executor_type session_executor_;
     // The acceptor and the watchdog timer share one strand, so stop() never
     // touches them while their coroutines do.
     boost::asio::strand<boost::asio::io_context::executor_type> control_;

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace time_server {
@@ -84,14 +85,12 @@ bool answer(conversation& c, std::string_view request) {
     return true;
 }
 
-// Reads whatever bytes the client has sent into the framer's free space.
-net::awaitable<error_code> read_more(tcp::socket& socket, line_framer& framer) {
+// Reads whatever the client has sent into the framer's free space. A plain
+// function returning Asio's awaitable, not a coroutine: it adds no coroutine
+// frame to every idle session (the caller commits the bytes).
+auto read_into(tcp::socket& socket, line_framer& framer) {
     const auto space = framer.prepare();
-    // Suspends until at least one byte arrives (or the peer closes, or the
-    // registry closes the socket). One read often brings many lines.
-    auto [error, bytes] = co_await socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
-    framer.commit(bytes);
-    co_return error;
+    return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
 }
 
 // Sends every pending reply in one write, then forgets them.
@@ -112,55 +111,61 @@ ending failed(const conversation& c, error_code error) {
     return {ending::io_error, error};
 }
 
-// The session loop: answer every complete line already read, send the answers
-// in one write, read more, repeat.
-net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
+// Answers every complete line read so far, without I/O: the answers collect
+// in c.replies. At the end of the client's stream an unterminated last line
+// counts too. Says how the conversation ends, or nothing to keep reading.
+std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_stream) {
     for (;;) {
         const auto next = c.framer.next();
-        if (next.state == line_framer::status::line) {
-            if (answer(c, next.line)) {
-                continue;
+        switch (next.state) {
+        case line_framer::status::line:
+            if (!answer(c, next.line)) {
+                return ending::quit;  // what came after QUIT is ignored
             }
-            // QUIT: what came after it is ignored, the answers before it are sent.
-            const auto error = co_await send_replies(socket, c.replies);
-            co_return error ? failed(c, error) : ending{ending::quit};
-        }
-        if (next.state == line_framer::status::too_long) {
+            break;
+        case line_framer::status::too_long:
             c.ctx.log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", c.peer,
-                           c.ctx.config.max_line_bytes, client_text{{c.framer.peek_unterminated()}});
+                           c.ctx.config.max_line_bytes, client_text{c.framer.peek_unterminated()});
             c.replies.append(line_too_long_reply);
-            const auto error = co_await send_replies(socket, c.replies);
-            co_return error ? failed(c, error) : ending{ending::line_too_long};
+            return ending::line_too_long;
+        case line_framer::status::need_more:
+            if (!end_of_stream) {
+                return std::nullopt;
+            }
+            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last)) {
+                return ending::quit;
+            }
+            return ending::client_closed;
         }
-        // need_more: every line read so far is answered.
+    }
+}
+
+// The session loop: answer what has been read, send the answers in one
+// write, read more, repeat.
+net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
+    bool end_of_stream = false;  // the client has closed its sending side
+    for (;;) {
+        const auto finished = answer_buffered_lines(c, end_of_stream);
         if (!c.replies.empty()) {
             const auto error = co_await send_replies(socket, c.replies);
             if (error) {
                 co_return failed(c, error);
             }
         }
-        const auto error = co_await read_more(socket, c.framer);
+        if (finished) {
+            co_return ending{*finished};
+        }
+        // Suspends until at least one byte arrives, the client closes, or the
+        // registry closes the socket. One read often brings many lines.
+        auto [error, bytes] = co_await read_into(socket, c.framer);
+        c.framer.commit(bytes);
         if (error == net::error::eof) {
-            // The client closed its sending side; an unterminated last line
-            // still counts as a request.
-            const auto last = c.framer.take_unterminated();
-            if (last && !answer(c, *last)) {
-                co_return ending{ending::quit};
-            }
-            if (!c.replies.empty()) {
-                const auto send_error = co_await send_replies(socket, c.replies);
-                if (send_error) {
-                    co_return failed(c, send_error);
-                }
-            }
-            co_return ending{ending::client_closed};
-        }
-        if (error) {
+            end_of_stream = true;  // its complete and unterminated lines are still answered
+        } else if (error) {
             co_return failed(c, error);
-        }
-        // Only a complete line restarts the idle clock; a trickle of bytes
-        // without a LF does not keep a connection alive.
-        if (c.framer.has_complete_line()) {
+        } else if (c.framer.has_complete_line()) {
+            // Only a complete line restarts the idle clock; a trickle of
+            // bytes without a LF does not keep a connection alive.
             c.membership.touch();
         }
     }
