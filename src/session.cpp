@@ -93,13 +93,9 @@ auto read_into(tcp::socket& socket, line_framer& framer) {
     return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
 }
 
-// Sends every pending reply in one write, then forgets them.
-net::awaitable<error_code> send_replies(tcp::socket& socket, std::string& replies) {
-    // Usually completes at once (the kernel takes the bytes); it suspends only
-    // when the client does not read and its socket buffer is full.
-    auto [error, bytes] = co_await net::async_write(socket, net::buffer(replies), use_tuple);
-    replies.clear();  // keeps the capacity: no allocation on the next request
-    co_return error;
+// Sends every pending reply in one write; a plain function too.
+auto write_replies(tcp::socket& socket, const std::string& replies) {
+    return net::async_write(socket, net::buffer(replies), use_tuple);
 }
 
 ending failed(const conversation& c, error_code error) {
@@ -147,7 +143,11 @@ net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
     for (;;) {
         const auto finished = answer_buffered_lines(c, end_of_stream);
         if (!c.replies.empty()) {
-            const auto error = co_await send_replies(socket, c.replies);
+            // Usually completes at once (the kernel takes the bytes); it
+            // suspends only when the client does not read and its socket
+            // buffer is full.
+            auto [error, bytes] = co_await write_replies(socket, c.replies);
+            c.replies.clear();  // keeps the capacity: no allocation on the next request
             if (error) {
                 co_return failed(c, error);
             }
