@@ -1,0 +1,283 @@
+// limits_test.cpp - PROTOCOL.md's limits with short configured values: the
+// idle timeout, --max-connections, and running out of file descriptors.
+#include "running_server.hpp"
+#include "wait.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+using test_support::close_kind;
+using test_support::fixed_time_reply;
+using test_support::running_server;
+using test_support::test_client;
+using test_support::test_config;
+
+constexpr std::string_view busy_reply = "ERROR: Server sedang penuh.\r\n";
+
+// Short enough to keep the suite fast, long enough that a sanitizer build
+// can still send a line well inside it.
+constexpr auto idle_timeout = 250ms;
+
+std::chrono::milliseconds since(steady::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+}
+
+TEST_CASE("an idle connection is closed without a reply, and logged", "[e2e][limits][idle]") {
+    auto config = test_config();
+    config.idle_timeout = idle_timeout;
+    running_server server(config);
+    const auto connected = steady::now();
+    auto client = server.connect();
+    const auto peer = client.peer_text();
+    const auto how = client.wait_closed(3s);
+    const auto open_for = since(connected);
+    CHECK((how == close_kind::eof || how == close_kind::reset));
+    CHECK(client.unread().empty());
+    // Not before the timeout; and the watchdog looks a few times per timeout.
+    CHECK(open_for >= idle_timeout - 20ms);
+    CHECK(open_for < idle_timeout * 4);
+    const auto line = server.log().wait_for_line("Koneksi dengan " + peer + " tidak aktif", 2s);
+    REQUIRE(line);
+    CHECK_THAT(*line, Catch::EndsWith("Koneksi dengan " + peer + " tidak aktif selama 0.25 detik, koneksi ditutup."));
+    CHECK(server.log().wait_for_line("Koneksi dengan " + peer + " telah ditutup.", 2s));
+    CHECK(server.wait_for_session_count(0));
+}
+
+TEST_CASE("bytes without a LF do not reset the idle timeout", "[e2e][limits][idle]") {
+    auto config = test_config();
+    config.idle_timeout = idle_timeout;
+    running_server server(config);
+    const auto connected = steady::now();
+    auto client = server.connect();
+    // A byte every 40 ms: far more often than the timeout. If bytes counted,
+    // the connection would stay open for the whole 3 s.
+    close_kind how = close_kind::timeout;
+    while (since(connected) < 3s && how == close_kind::timeout) {
+        client.send_some("T", 100ms);
+        how = client.wait_closed(40ms);
+    }
+    const auto open_for = since(connected);
+    INFO("open for " << open_for.count() << " ms, ended by " << to_string(how));
+    CHECK((how == close_kind::eof || how == close_kind::reset));
+    CHECK(open_for >= idle_timeout - 20ms);
+    CHECK(open_for < idle_timeout * 4);
+    CHECK(client.unread().empty());
+}
+
+TEST_CASE("complete lines reset the idle timeout", "[e2e][limits][idle]") {
+    auto config = test_config();
+    config.idle_timeout = idle_timeout;
+    running_server server(config);
+    auto client = server.connect();
+    const auto connected = steady::now();
+    // Three timeouts long, a request every 50 ms: each must be answered.
+    while (since(connected) < idle_timeout * 3) {
+        client.send("TIME\n");
+        CHECK(client.read_line() == fixed_time_reply);
+        CHECK(client.wait_closed(50ms) == close_kind::timeout);
+    }
+    // An empty line is a complete line too: it also keeps the session alive.
+    const auto empties = steady::now();
+    while (since(empties) < idle_timeout * 2) {
+        client.send("\n");
+        CHECK(client.wait_closed(50ms) == close_kind::timeout);
+    }
+    // Then silence: closed one timeout after the last line.
+    const auto last_line = steady::now();
+    const auto how = client.wait_closed(3s);
+    CHECK((how == close_kind::eof || how == close_kind::reset));
+    CHECK(since(last_line) >= idle_timeout - 20ms);
+    CHECK(since(last_line) < idle_timeout * 4);
+}
+
+TEST_CASE("an idle timeout ends each session on its own clock", "[e2e][limits][idle]") {
+    auto config = test_config();
+    config.idle_timeout = idle_timeout;
+    running_server server(config);
+    auto idle = server.connect();
+    auto busy = server.connect();
+    const auto connected = steady::now();
+    while (since(connected) < idle_timeout * 2) {
+        busy.send("TIME\n");
+        CHECK(busy.read_line() == fixed_time_reply);
+        std::this_thread::sleep_for(30ms);
+    }
+    // The silent one has gone, the talkative one is still served.
+    idle.expect_closed(1s);
+    busy.send("TIME\n");
+    CHECK(busy.read_line() == fixed_time_reply);
+}
+
+TEST_CASE("over --max-connections a client gets the busy error and the others are untouched",
+          "[e2e][limits][max_connections]") {
+    auto config = test_config();
+    config.max_connections = 3;
+    running_server server(config);
+    std::vector<test_client> admitted;
+    for (int i = 0; i < 3; ++i) {
+        admitted.push_back(server.connect());
+        admitted.back().send("TIME\n");
+        CHECK(admitted.back().read_line() == fixed_time_reply);
+    }
+    REQUIRE(server.wait_for_session_count(3));
+
+    auto fourth = server.connect();
+    CHECK(fourth.read_line() == busy_reply);
+    CHECK(fourth.read_until_eof() == "");
+    const auto refused_peer = fourth.peer_text();
+    const auto refusal = server.log().wait_for_line("menolak koneksi dari " + refused_peer, 2s);
+    REQUIRE(refusal);
+    CHECK_THAT(*refusal, Catch::Contains("Server sedang penuh"));
+    CHECK(server.log().count_containing("Menerima koneksi baru dari " + refused_peer) == 0);
+    CHECK(server.session_count() == 3);
+
+    // The three admitted sessions still work.
+    for (auto& client : admitted) {
+        client.send("HELP\n");
+        CHECK(client.read_line() == "BANTUAN: TIME, QUIT, HELP\r\n");
+    }
+
+    // One leaves; once its session is gone, a newcomer is admitted.
+    admitted.front().send("QUIT\n");
+    admitted.front().expect_closed();
+    REQUIRE(server.wait_for_session_count(2));
+    auto newcomer = server.connect();
+    newcomer.send("TIME\n");
+    CHECK(newcomer.read_line() == fixed_time_reply);
+    CHECK(server.session_count() == 3);
+
+    // Full again: the next one is refused again.
+    auto fifth = server.connect();
+    CHECK(fifth.read_line() == busy_reply);
+    CHECK(fifth.read_until_eof() == "");
+}
+
+// A refused client that did not wait for the greeting: it has already sent
+// its request when the server refuses it. Closing a socket with unread bytes
+// sends a RST, which can destroy the busy reply before the client reads it.
+TEST_CASE("a refused client that already sent a request still reads the busy error", "[e2e][limits][max_connections]") {
+    auto config = test_config();
+    config.max_connections = 1;
+    running_server server(config);
+    auto admitted = server.connect();
+    admitted.send("TIME\n");
+    CHECK(admitted.read_line() == fixed_time_reply);
+    REQUIRE(server.wait_for_session_count(1));
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        INFO("attempt " << attempt);
+        auto eager = server.connect();
+        eager.send("TIME\r\n");
+        // Give the server time to refuse and close while the request sits unread.
+        std::this_thread::sleep_for(20ms);
+        CHECK(eager.read_line() == busy_reply);
+        const auto how = eager.wait_closed();
+        CHECK((how == close_kind::eof || how == close_kind::reset));
+    }
+}
+
+// Lowers this process's descriptor limit so that the server's accept() fails
+// with EMFILE, and puts it back afterwards.
+class descriptor_squeeze {
+public:
+    descriptor_squeeze() {
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        // Room for what is open now plus a few; then fill the rest.
+        rlimit squeezed = saved_;
+        squeezed.rlim_cur = static_cast<rlim_t>(highest_open_descriptor() + 8);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &squeezed) == 0);
+        for (;;) {
+            const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                break;
+            }
+            fillers_.push_back(fd);
+        }
+        REQUIRE(!fillers_.empty());
+    }
+    ~descriptor_squeeze() {
+        release(fillers_.size());
+        ::setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+    descriptor_squeeze(const descriptor_squeeze&) = delete;
+    descriptor_squeeze& operator=(const descriptor_squeeze&) = delete;
+
+    void release(std::size_t count) {
+        for (; count > 0 && !fillers_.empty(); --count) {
+            ::close(fillers_.back());
+            fillers_.pop_back();
+        }
+    }
+
+private:
+    static int highest_open_descriptor() {
+        int highest = 0;
+        for (int fd = 0; fd < 4096; ++fd) {
+            if (::fcntl(fd, F_GETFD) != -1) {
+                highest = fd;
+            }
+        }
+        return highest;
+    }
+
+    rlimit saved_{};
+    std::vector<int> fillers_;
+};
+
+double process_cpu_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+TEST_CASE("out of file descriptors, the accept loop backs off and recovers", "[e2e][limits][descriptors]") {
+    running_server server;
+    auto before = server.connect();
+    before.send("TIME\n");
+    REQUIRE(before.read_line() == fixed_time_reply);
+
+    std::optional<test_client> waiting;
+    {
+        descriptor_squeeze squeeze;
+        // One descriptor for the client's socket; none left for accept().
+        squeeze.release(1);
+        waiting.emplace(server.endpoint());
+        const auto warning = server.log().wait_for_line("Kehabisan file descriptor", 3s);
+        REQUIRE(warning);
+
+        // Backing off, not spinning: the process stays nearly idle, and the
+        // episode is logged once, not once per retry.
+        const auto cpu_before = process_cpu_seconds();
+        std::this_thread::sleep_for(400ms);
+        const auto cpu_used = process_cpu_seconds() - cpu_before;
+        CHECK(cpu_used < 0.2);
+        CHECK(server.log().count_containing("Kehabisan file descriptor") == 1);
+
+        // Existing sessions are still served meanwhile.
+        before.send("TIME\n");
+        CHECK(before.read_line() == fixed_time_reply);
+        waiting->send("TIME\n");
+        CHECK(waiting->wait_closed(100ms) == close_kind::timeout);  // queued, not yet accepted
+    }
+    // Descriptors are back: the queued client is accepted and answered.
+    CHECK(waiting->read_line() == fixed_time_reply);
+    CHECK(server.log().wait_for_line("Menerima koneksi lagi", 2s));
+    auto after = server.connect();
+    after.send("TIME\n");
+    CHECK(after.read_line() == fixed_time_reply);
+}
+
+}  // namespace

@@ -1,0 +1,296 @@
+// smoke_test.cpp - the built time_server binary as a user runs it: --help,
+// --version, bad flags, a port in use, a real TIME, and SIGTERM/SIGINT.
+#include "child_process.hpp"
+#include "test_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using smoke::child_process;
+using test_support::test_client;
+
+const std::string binary = TIME_SERVER_BINARY;
+const std::regex log_line(R"((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - (.+))");
+
+// Startup and shutdown must take well under this, even in a sanitizer build.
+constexpr auto exit_timeout = 5s;
+
+std::size_t count_lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+boost::asio::ip::tcp::endpoint loopback(std::uint16_t port) {
+    return {boost::asio::ip::make_address("127.0.0.1"), port};
+}
+
+// A socket listening on 127.0.0.1 at a port the OS picked.
+class port_holder {
+public:
+    port_holder() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        REQUIRE(fd_ >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(fd_, 1) == 0);
+        socklen_t length = sizeof address;
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        port_ = ntohs(address.sin_port);
+    }
+    ~port_holder() { close(); }
+    port_holder(const port_holder&) = delete;
+    port_holder& operator=(const port_holder&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    void close() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+
+private:
+    int fd_;
+    std::uint16_t port_ = 0;
+};
+
+// Reads the port from "Time server berjalan dan mendengarkan di port N...".
+std::uint16_t listening_port(child_process& server) {
+    const auto first = server.next_stdout_line(exit_timeout);
+    INFO("stderr: " << server.stderr_text());
+    REQUIRE(first);
+    const std::regex announcement(R"(.* - Time server berjalan dan mendengarkan di port (\d+)\.\.\.)");
+    std::smatch match;
+    INFO("first line: " << *first);
+    REQUIRE(std::regex_match(*first, match, announcement));
+    const auto port = std::stoi(match[1]);
+    REQUIRE(port > 0);
+    REQUIRE(port < 65536);
+    return static_cast<std::uint16_t>(port);
+}
+
+// Seconds since midnight of a "JAM hh:mm:ss\r\n" reply.
+int reply_seconds(const std::string& reply) {
+    const std::regex jam(R"(JAM (\d\d):(\d\d):(\d\d)\r\n)");
+    std::smatch match;
+    INFO("reply: " << reply);
+    REQUIRE(std::regex_match(reply, match, jam));
+    const int h = std::stoi(match[1]);
+    const int m = std::stoi(match[2]);
+    const int s = std::stoi(match[3]);
+    CHECK(h < 24);
+    CHECK(m < 60);
+    CHECK(s < 60);
+    return h * 3600 + m * 60 + s;
+}
+
+// The distance between two times of day, across midnight too.
+int seconds_apart(int a, int b) {
+    const int d = std::abs(a - b) % 86400;
+    return std::min(d, 86400 - d);
+}
+
+int now_seconds_of_day(bool utc) {
+    const std::time_t now = std::time(nullptr);
+    std::tm fields{};
+    if (utc) {
+        gmtime_r(&now, &fields);
+    } else {
+        localtime_r(&now, &fields);
+    }
+    return fields.tm_hour * 3600 + fields.tm_min * 60 + fields.tm_sec;
+}
+
+TEST_CASE("the binary with --help exits 0 and lists every flag", "[smoke]") {
+    child_process help(binary, {"--help"});
+    const auto code = help.wait_exit(exit_timeout);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(help.stderr_text().empty());
+    for (const auto* flag : {"--help", "--version", "--port", "--bind", "--threads", "--utc", "--idle-timeout",
+                             "--max-line", "--max-connections", "--log-level"}) {
+        INFO("missing from --help: " << flag);
+        CHECK(help.stdout_text().find(flag) != std::string::npos);
+    }
+}
+
+TEST_CASE("the binary with --version prints the project version and exits 0", "[smoke]") {
+    child_process version(binary, {"--version"});
+    const auto code = version.wait_exit(exit_timeout);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(version.stdout_text() == std::string("time_server ") + TIME_SERVER_VERSION + "\n");
+    CHECK(version.stderr_text().empty());
+}
+
+TEST_CASE("a bad flag exits 2 with one line on stderr and nothing on stdout", "[smoke]") {
+    const std::vector<std::vector<std::string>> bad = {
+        {"--port", "x"},
+        {"--port", "70000"},
+        {"--threads", "0"},
+        {"--log-level", "loud"},
+        {"--bind", "nope"},
+        {"--max-line", "0"},
+        {"--nope"},
+        {"--port"},
+        {"--max-connections", "0"},
+        {"--idle-timeout", "0"},
+        {"--idle-timeout", "-3"},
+    };
+    for (const auto& args : bad) {
+        std::string shown;
+        for (const auto& arg : args) {
+            shown += " " + arg;
+        }
+        child_process run(binary, args);
+        const auto code = run.wait_exit(exit_timeout);
+        INFO("args:" << shown << "\nstdout: " << run.stdout_text() << "\nstderr: " << run.stderr_text());
+        REQUIRE(code);
+        CHECK(*code == 2);
+        CHECK(run.stdout_text().empty());
+        CHECK(count_lines(run.stderr_text()) == 1);
+        CHECK_THAT(run.stderr_text(), Catch::EndsWith("\n"));
+    }
+}
+
+TEST_CASE("a port in use is one line on stderr and a non-zero exit", "[smoke]") {
+    port_holder taken;
+    const auto port = std::to_string(taken.port());
+    child_process run(binary, {"--bind", "127.0.0.1", "--port", port, "--threads", "1"});
+    const auto code = run.wait_exit(exit_timeout);
+    INFO("stdout: " << run.stdout_text() << "\nstderr: " << run.stderr_text());
+    REQUIRE(code);
+    CHECK(*code != 0);
+    CHECK(count_lines(run.stderr_text()) == 1);
+    CHECK_THAT(run.stderr_text(), Catch::Contains(port));
+    CHECK(run.stdout_text().empty());
+}
+
+TEST_CASE("the binary answers TIME and stops on SIGTERM with exit 0 within a second", "[smoke]") {
+    child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "2", "--utc"});
+    const auto port = listening_port(server);
+
+    test_client client(loopback(port));
+    client.send("TIME\r\n");
+    const auto reply = client.read_line();
+    CHECK(seconds_apart(reply_seconds(reply), now_seconds_of_day(true)) <= 2);
+    const auto peer = client.peer_text();
+    // The log reaches a pipe promptly, not only at exit.
+    const auto sent = server.wait_stdout_line_containing("Mengirim waktu", 1500ms);
+    REQUIRE(sent);
+    CHECK_THAT(*sent, Catch::EndsWith(" - Mengirim waktu '" + reply.substr(4, 8) + "' ke " + peer));
+
+    // A session still open at the signal is closed, not waited for.
+    test_client idle(loopback(port));
+    idle.send("TI");
+    REQUIRE(server.wait_stdout_line_containing("Menerima koneksi baru dari " + idle.peer_text(), 1500ms));
+
+    const auto signalled = std::chrono::steady_clock::now();
+    server.send_signal(SIGTERM);
+    const auto code = server.wait_exit(exit_timeout);
+    const auto took = std::chrono::steady_clock::now() - signalled;
+    INFO("stdout:\n" << server.stdout_text() << "\nstderr:\n" << server.stderr_text());
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(took < 1s);
+    CHECK(idle.read_until_eof(1s) == "");
+    CHECK(client.read_until_eof(1s) == "");
+    CHECK(server.stderr_text().empty());
+
+    const auto lines = split_lines(server.stdout_text());
+    REQUIRE(!lines.empty());
+    for (const auto& line : lines) {
+        INFO(line);
+        CHECK(std::regex_match(line, log_line));
+    }
+    CHECK_THAT(lines.back(), Catch::EndsWith(" - Server dihentikan."));
+    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGTERM"));
+}
+
+TEST_CASE("SIGINT stops the binary like SIGTERM", "[smoke]") {
+    child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "1"});
+    const auto port = listening_port(server);
+    test_client client(loopback(port));
+    client.send("TIME\n");
+    reply_seconds(client.read_line());
+    server.send_signal(SIGINT);
+    const auto signalled = std::chrono::steady_clock::now();
+    const auto code = server.wait_exit(exit_timeout);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(std::chrono::steady_clock::now() - signalled < 1s);
+    const auto lines = split_lines(server.stdout_text());
+    REQUIRE(!lines.empty());
+    CHECK_THAT(lines.back(), Catch::EndsWith(" - Server dihentikan."));
+    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGINT"));
+}
+
+TEST_CASE("the local time zone comes from TZ", "[smoke]") {
+    if (!std::filesystem::exists("/usr/share/zoneinfo/Asia/Jakarta")) {
+        WARN("no /usr/share/zoneinfo/Asia/Jakarta: test skipped");
+        return;
+    }
+    child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "1"}, {"TZ=Asia/Jakarta"});
+    const auto port = listening_port(server);
+    test_client client(loopback(port));
+    client.send("TIME\n");
+    const auto seconds = reply_seconds(client.read_line());
+    // Jakarta is UTC+7 all year.
+    CHECK(seconds_apart(seconds, (now_seconds_of_day(true) + 7 * 3600) % 86400) <= 2);
+    server.send_signal(SIGTERM);
+    CHECK(server.wait_exit(exit_timeout) == std::optional<int>(0));
+}
+
+TEST_CASE("the binary with --log-level off writes nothing at all", "[smoke]") {
+    // No log means no announced port: take a free one, release it, use it.
+    std::uint16_t port = 0;
+    {
+        port_holder probe;
+        port = probe.port();
+    }
+    child_process server(
+        binary, {"--port", std::to_string(port), "--bind", "127.0.0.1", "--threads", "1", "--log-level", "off"});
+    std::optional<test_client> client;
+    const auto started = std::chrono::steady_clock::now();
+    while (test_client::connect_error(loopback(port)) != 0) {
+        REQUIRE(std::chrono::steady_clock::now() - started < exit_timeout);
+        REQUIRE_FALSE(server.wait_exit(10ms));
+    }
+    client.emplace(loopback(port));
+    client->send("TIME\nbogus\n");
+    reply_seconds(client->read_line());
+    CHECK(client->read_line() == "ERROR: Perintah tidak dikenal.\r\n");
+    server.send_signal(SIGTERM);
+    CHECK(server.wait_exit(exit_timeout) == std::optional<int>(0));
+    CHECK(server.stdout_text().empty());
+    CHECK(server.stderr_text().empty());
+}
+
+}  // namespace
