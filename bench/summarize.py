@@ -1,0 +1,595 @@
+#!/usr/bin/env python3
+"""summarize.py - combine runs of ../shared/bench/run.sh into docs/benchmarks.md and chart data.
+
+    summarize.py machine OUT.json [--commit TEXT] [--pre-run BUSY_PCT/LOADAVG]...
+        record the machine (CPU, kernel, memory, compiler and library versions) as JSON;
+        --pre-run (once per run) is how busy the CPUs were just before it, e.g. "3.5/0.41 0.80 1.02"
+    summarize.py report [--machine M.json] [--md OUT.md] [--chart-data OUT.dat]
+                        [--png NAME] RUN.json...
+        median over the runs of every (server, variant, cell); print the Markdown and
+        write it to OUT.md; write the chart's data for bench/chart.gp to OUT.dat
+
+RUN.json is what run.sh's report.py writes: {"meta": {...}, "cells": [record, ...]} with
+one record per (server, variant, cell): server, variant, cell, rc, server_cpu_s,
+server_alive, result (loadgen's JSON line or null) and, for the idle cell, ready,
+rss_before_kib, rss_hold_kib and idle_n.  Standard library only.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+CPP = "cpp"
+ANCHOR = "epoll"
+PREFERRED = [CPP, ANCHOR, "go", "seed_py"]
+BUSY_PCT = 10.0  # CPU busy with other work before a run, in %, above which the page says "draft"
+THROUGHPUT_CELLS = ["pp_c1", "pp_c50", "pp_c1000", "pipe_c50_p64", "churn_c50"]
+
+
+# ----------------------------------------------------------------------------- machine
+def _cmd(args):
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _boost_version():
+    for inc in ("/usr/include", "/usr/local/include"):
+        try:
+            with open(os.path.join(inc, "boost", "version.hpp")) as f:
+                m = re.search(r"#define\s+BOOST_VERSION\s+(\d+)", f.read())
+        except OSError:
+            continue
+        if m:
+            v = int(m.group(1))
+            return "%d.%d.%d" % (v // 100000, v // 100 % 1000, v % 100)
+    return ""
+
+
+def machine(args):
+    cpu_model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kib = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kib = int(line.split()[1])
+                    break
+    except OSError:
+        pass
+    go = _cmd(["go", "version"]).split()
+    pre = []
+    for text in args.pre_run or []:
+        busy, _, load = text.partition("/")
+        try:
+            pre.append({"busy_pct": float(busy), "loadavg": load.strip()})
+        except ValueError:
+            pre.append({"busy_pct": None, "loadavg": load.strip()})
+    info = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": int(_cmd(["nproc"]) or os.cpu_count() or 0),
+        "cpu_model": cpu_model,
+        "kernel": platform.release(),
+        "mem_total_kib": mem_kib,
+        "gcc": _cmd(["gcc", "-dumpfullversion"]),
+        "go": go[2] if len(go) > 2 else "",
+        "python": _cmd(["python3", "-c", "import platform; print(platform.python_version())"]),
+        "boost": _boost_version(),
+        "commit": args.commit or "",
+        "pre_run": pre,
+    }
+    with open(args.out, "w") as f:
+        json.dump(info, f, indent=1)
+        f.write("\n")
+    return 0
+
+
+# ----------------------------------------------------------------------------- loading
+class Run:
+    def __init__(self, path):
+        with open(path) as f:
+            data = json.load(f)
+        self.path = path
+        self.meta = data.get("meta", {})
+        self.by = {}  # (server, variant) -> cell -> record
+        for c in data.get("cells", []):
+            self.by.setdefault((c["server"], c["variant"]), {})[c["cell"]] = c
+
+    def rec(self, key, cell):
+        return self.by.get(key, {}).get(cell)
+
+
+def idle_cell_name(runs):
+    n = next((r.meta.get("idle_n") for r in runs if r.meta.get("idle_n")), 10000)
+    return "idle_n%d" % n, n
+
+
+# ----------------------------------------------------------------------------- metrics
+# each takes a record and returns a number or None
+def m_field(field):
+    def get(rec):
+        r = rec.get("result") if rec else None
+        v = r.get(field) if r else None
+        return float(v) if v is not None else None
+    return get
+
+
+m_rps = m_field("rps")
+m_p99 = m_field("p99_us")
+m_answered = m_field("answered")
+
+
+def m_cpu(rec):
+    if not rec or rec.get("result") is None:
+        return None
+    return float(rec.get("server_cpu_s", 0.0))
+
+
+def m_cpu_per_req_us(rec):
+    r = rec.get("result") if rec else None
+    if not r or not r.get("completed"):
+        return None
+    return 1e6 * float(rec.get("server_cpu_s", 0.0)) / float(r["completed"])
+
+
+def m_kib_per_conn(rec):
+    if not rec or not rec.get("ready") or not rec.get("idle_n"):
+        return None
+    return (rec["rss_hold_kib"] - rec["rss_before_kib"]) / float(rec["idle_n"])
+
+
+def m_per_wall(field_fn):
+    def get(rec):
+        r = rec.get("result") if rec else None
+        if not r or not r.get("wall_s"):
+            return None
+        return field_fn(rec, r) / float(r["wall_s"])
+    return get
+
+
+m_srv_cpu_wall = m_per_wall(lambda c, r: float(c.get("server_cpu_s", 0.0)))
+m_lg_cpu_wall = m_per_wall(lambda c, r: float(r.get("loadgen_cpu_s", 0.0)))
+
+
+def values(runs, key, cell, metric):
+    out = []
+    for run in runs:
+        v = metric(run.rec(key, cell))
+        if v is not None:
+            out.append(v)
+    return out
+
+
+def med(vals):
+    return statistics.median(vals) if vals else None
+
+
+def ratios(runs, num_key, num_cell, den_key, den_cell, metric):
+    """per-run ratio num/den, for runs that have both"""
+    out = []
+    for run in runs:
+        a = metric(run.rec(num_key, num_cell))
+        b = metric(run.rec(den_key, den_cell))
+        if a is not None and b:
+            out.append(a / b)
+    return out
+
+
+def problems(runs, key, cell):
+    """notes for cells that had errors, a bad exit, a dead server or no result in some run"""
+    n = len(runs)
+    err = died = fail = 0
+    for run in runs:
+        c = run.rec(key, cell)
+        if c is None:
+            continue
+        r = c.get("result")
+        if r is None:
+            fail += 1
+            continue
+        if r.get("errors"):
+            err += 1
+        if not c.get("server_alive", 1):
+            died += 1
+    notes = []
+    if err:
+        notes.append("errors in %d/%d runs" % (err, n))
+    if died:
+        notes.append("server died in %d/%d" % (died, n))
+    if fail:
+        notes.append("no result in %d/%d" % (fail, n))
+    return notes
+
+
+def present(runs, key, cell):
+    return any(run.rec(key, cell) is not None for run in runs)
+
+
+# ----------------------------------------------------------------------------- formatting
+def fmt_int(v):
+    return "{:,}".format(int(round(v))) if v is not None else "—"
+
+
+def fmt_us(v):
+    if v is None:
+        return "—"
+    return "{:,.0f}".format(v) if v >= 100 else "{:.1f}".format(v)
+
+
+def fmt_ratio(v, digits=2):
+    return ("%." + str(digits) + "f×") % v if v is not None else "—"
+
+
+def mark(runs, key, cell, text):
+    if not present(runs, key, cell):
+        return "—"
+    notes = problems(runs, key, cell)
+    if text == "—" and any(run.rec(key, cell) is not None for run in runs):
+        text = "FAIL"
+    return text + (" ⚠ " + ", ".join(notes) if notes else "")
+
+
+def label(key):
+    name, variant = key
+    return name + (" (logged)" if variant == "logged" else "")
+
+
+def ordered_keys(runs):
+    seen = []
+    for run in runs:
+        for key in run.by:
+            if key not in seen:
+                seen.append(key)
+    names = [n for n in PREFERRED if any(k[0] == n for k in seen)]
+    names = list(dict.fromkeys(names + [k[0] for k in seen]))
+    keys = []
+    for n in names:
+        for variant in ("quiet", "logged"):
+            if (n, variant) in seen:
+                keys.append((n, variant))
+    for k in seen:
+        if k not in keys:
+            keys.append(k)
+    return keys
+
+
+# ----------------------------------------------------------------------------- tables
+def results_table(runs, keys, idle_cell, idle_n):
+    head = ["server", "pp c=1 rps", "p99 µs", "pp c=50 rps", "p99 µs", "vs epoll",
+            "pp c=1000 rps", "p99 µs", "pipeline c=50 p=64 replies/s", "churn c=50 conn/s",
+            "idle n=%d answered" % idle_n, "KiB/conn"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    anchor = (ANCHOR, "quiet")
+    for key in keys:
+        name, variant = key
+        row = [label(key)]
+        for cell in ("pp_c1", "pp_c50"):
+            if variant == "logged" and cell != "pp_c50":
+                row += ["—", "—"]
+                continue
+            row.append(mark(runs, key, cell, fmt_int(med(values(runs, key, cell, m_rps)))))
+            row.append(fmt_us(med(values(runs, key, cell, m_p99))))
+        row.append(fmt_ratio(med(ratios(runs, key, "pp_c50", anchor, "pp_c50", m_rps))))
+        if variant == "logged":
+            row += ["—"] * 6
+        else:
+            row.append(mark(runs, key, "pp_c1000", fmt_int(med(values(runs, key, "pp_c1000", m_rps)))))
+            row.append(fmt_us(med(values(runs, key, "pp_c1000", m_p99))))
+            row.append(mark(runs, key, "pipe_c50_p64", fmt_int(med(values(runs, key, "pipe_c50_p64", m_rps)))))
+            row.append(mark(runs, key, "churn_c50", fmt_int(med(values(runs, key, "churn_c50", m_rps)))))
+            answered = values(runs, key, idle_cell, m_answered)
+            if answered:
+                row.append(mark(runs, key, idle_cell, "%d/%d" % (min(answered), idle_n)))
+            else:
+                row.append("FAIL" if present(runs, key, idle_cell) else "—")
+            row.append(("%.2f" % med(values(runs, key, idle_cell, m_kib_per_conn)))
+                       if values(runs, key, idle_cell, m_kib_per_conn) else "—")
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def cpu_table(runs, keys):
+    head = ["server"] + THROUGHPUT_CELLS + ["server CPU µs/request, pp_c50"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "|".join(["---:"] * (len(head) - 1)) + "|"]
+    for key in keys:
+        out = []
+        for cell in THROUGHPUT_CELLS:
+            s = med(values(runs, key, cell, m_srv_cpu_wall))
+            g = med(values(runs, key, cell, m_lg_cpu_wall))
+            out.append("%.2f / %.2f" % (s, g) if s is not None and g is not None else "—")
+        out.append(fmt_us(med(values(runs, key, "pp_c50", m_cpu_per_req_us))))
+        lines.append("| %s | %s |" % (label(key), " | ".join(out)))
+    return lines
+
+
+def targets(runs, idle_cell, idle_n):
+    """[(what, measured, per-run, target, verdict)]"""
+    cpp, epoll, go = (CPP, "quiet"), (ANCHOR, "quiet"), ("go", "quiet")
+    rows = []
+
+    def verdict(value, ok, cpp_cells):
+        if value is None:
+            return "no data"
+        bad = []
+        for key, cell in cpp_cells:
+            bad += problems(runs, key, cell)
+        v = "**met**" if ok(value) else "**not met**"
+        return v + (" (⚠ cpp: " + "; ".join(bad) + ")" if bad else "")
+
+    def per_run(rs, digits=2):
+        return ", ".join(("%." + str(digits) + "f") % r for r in rs) if rs else "—"
+
+    def ratio_row(what, num, den, cell_n, cell_d, metric, target_text, ok, unit_fmt, unit):
+        rs = ratios(runs, num, cell_n, den, cell_d, metric)
+        v = med(rs)
+        a = med(values(runs, num, cell_n, metric))
+        b = med(values(runs, den, cell_d, metric))
+        measured = "%s (%s %s vs %s %s%s)" % (
+            fmt_ratio(v, 3), label(num), unit_fmt(a), label(den), unit_fmt(b), unit) if v is not None else "—"
+        rows.append((what, measured, per_run(rs), target_text, verdict(v, ok, [(num, cell_n)])))
+
+    ratio_row("pingpong c=50 requests/s, cpp ÷ epoll", cpp, epoll, "pp_c50", "pp_c50", m_rps,
+              "≥ 0.95×", lambda v: v >= 0.95, fmt_int, " req/s")
+    ratio_row("pingpong c=50 requests/s, cpp ÷ go (ahead of go)", cpp, go, "pp_c50", "pp_c50", m_rps,
+              "> 1.00×", lambda v: v > 1.0, fmt_int, " req/s")
+    ratio_row("server CPU per request at pingpong c=50, cpp ÷ epoll", cpp, epoll, "pp_c50", "pp_c50",
+              m_cpu_per_req_us, "≤ 1.15×", lambda v: v <= 1.15, fmt_us, " µs")
+    ratio_row("pingpong c=1000 p99 latency, cpp ÷ epoll", cpp, epoll, "pp_c1000", "pp_c1000", m_p99,
+              "≤ 1.00×", lambda v: v <= 1.0, fmt_us, " µs")
+    ratio_row("pipeline c=50 p=64 replies/s, cpp ÷ epoll", cpp, epoll, "pipe_c50_p64", "pipe_c50_p64", m_rps,
+              "≥ 0.90×", lambda v: v >= 0.9, fmt_int, " replies/s")
+    ratio_row("churn c=50 connections/s, cpp ÷ epoll", cpp, epoll, "churn_c50", "churn_c50", m_rps,
+              "≥ 0.90×", lambda v: v >= 0.9, fmt_int, " conn/s")
+
+    # idle: every connection answers in every run
+    full = []
+    for run in runs:
+        c = run.rec(cpp, idle_cell)
+        r = c.get("result") if c else None
+        if c is None:
+            continue
+        full.append(bool(r) and c.get("ready") and c.get("server_alive", 1)
+                    and int(r.get("answered", 0)) == idle_n and not r.get("errors"))
+    answered = values(runs, cpp, idle_cell, m_answered)
+    if full:
+        measured = "%d/%d answered in the worst run; all answered in %d/%d runs" % (
+            int(min(answered)) if answered else 0, idle_n, sum(full), len(full))
+        rows.append(("idle n=%d: every connection answers" % idle_n, measured,
+                     ", ".join("%d" % a for a in answered) or "—",
+                     "%d/%d in every run" % (idle_n, idle_n), "**met**" if all(full) else "**not met**"))
+    else:
+        rows.append(("idle n=%d: every connection answers" % idle_n, "—", "—",
+                     "%d/%d in every run" % (idle_n, idle_n), "no data"))
+    kib = values(runs, cpp, idle_cell, m_kib_per_conn)
+    v = med(kib)
+    rows.append(("idle n=%d: server RSS per idle connection" % idle_n,
+                 "%.2f KiB" % v if v is not None else "—", per_run(kib), "≤ 1.5 KiB",
+                 verdict(v, lambda x: x <= 1.5, [(cpp, idle_cell)])))
+
+    ratio_row("logged pingpong c=50 requests/s, cpp logged ÷ cpp quiet", (CPP, "logged"), cpp,
+              "pp_c50", "pp_c50", m_rps, "≥ 0.75×", lambda v: v >= 0.75, fmt_int, " req/s")
+    return rows
+
+
+# ----------------------------------------------------------------------------- chart data
+CHART_CELLS = [("pp_c50", "pingpong c=50"), ("pp_c1000", "pingpong c=1000"), ("churn_c50", "churn c=50"),
+               ("pipe_c50_p64", "pipeline c=50 p=64")]
+
+
+def chart_data(runs, keys, path):
+    """one row per cell; per server: median, min, max (thousands/s; pipeline in millions/s)"""
+    servers = [k for k in keys if k[1] == "quiet"]
+    with open(path, "w") as f:
+        f.write("# cell " + " ".join("%s_med %s_min %s_max" % (k[0], k[0], k[0]) for k in servers) + "\n")
+        for cell, title in CHART_CELLS:
+            scale = 1e6 if cell.startswith("pipe") else 1e3
+            cols = []
+            for k in servers:
+                vs = values(runs, k, cell, m_rps)
+                if vs:
+                    cols += ["%.4f" % (med(vs) / scale), "%.4f" % (min(vs) / scale), "%.4f" % (max(vs) / scale)]
+                else:
+                    cols += ["?", "?", "?"]
+            f.write('"%s" %s\n' % (title, " ".join(cols)))
+    return " ".join(k[0] for k in servers)
+
+
+# ----------------------------------------------------------------------------- report
+def report(args):
+    runs = [Run(p) for p in args.runs]
+    runs.sort(key=lambda r: str(r.meta.get("date", "")))
+    if not runs:
+        print("summarize.py: no runs", file=sys.stderr)
+        return 2
+    mach = {}
+    if args.machine:
+        with open(args.machine) as f:
+            mach = json.load(f)
+    keys = ordered_keys(runs)
+    idle_cell, idle_n = idle_cell_name(runs)
+    n = len(runs)
+    m0 = runs[0].meta
+    quick = any(r.meta.get("quick") for r in runs)
+    cell_s = sorted({str(r.meta.get("cell_s")) for r in runs})
+    warm_s = sorted({str(r.meta.get("warmup_s")) for r in runs})
+    hold_s = sorted({str(r.meta.get("idle_hold_s")) for r in runs})
+    nproc = mach.get("nproc") or m0.get("host_cpus")
+
+    L = []
+    L.append("# Benchmarks")
+    L.append("")
+    L.append("<!-- generated by bench/report.sh (bench/summarize.py); edit those, not this file -->")
+    L.append("")
+    pre = mach.get("pre_run", [])
+    busy = [p.get("busy_pct") is not None and p["busy_pct"] >= BUSY_PCT for p in pre]
+    if quick or n < 3 or any(busy):
+        why = []
+        if quick:
+            why.append("1 s cells (`--quick`)")
+        if n < 3:
+            why.append("%d run%s instead of 3" % (n, "" if n == 1 else "s"))
+        if any(busy):
+            why.append("a machine busy with other work (see *Machine* below)")
+        L.append("> **Draft**: %s. Treat the figures as indicative only; the final table comes from "
+                 "`bench/report.sh` (3 full runs) on an otherwise idle machine." % "; ".join(why))
+        L.append("")
+    L.append("`time_server` (the release build, `--log-level off`, one `io_context` run by as many threads "
+             "as CPUs) against the three anchor servers of `../shared/bench`, all on 127.0.0.1 and all driven by "
+             "the same load generator, `loadgen` (one epoll thread; it checks every reply byte against "
+             "`JAM hh:mm:ss\\r\\n` and counts anything else as an error):")
+    L.append("")
+    L.append("- **cpp**: this repository's `time_server`;")
+    L.append("- **epoll**: C, an edge-triggered epoll loop per thread on an `SO_REUSEPORT` listener, no logging: "
+             "the upper bound;")
+    L.append("- **go**: a goroutine per connection with `bufio` (`-quiet`);")
+    L.append("- **seed_py**: the classroom original, a thread per connection (`--quiet`).")
+    L.append("")
+    L.append("Cells (each %s s measured after %s s of warm-up; connections are opened and verified first):"
+             % ("/".join(cell_s), "/".join(warm_s)))
+    L.append("")
+    L.append("- **pp c=N** (pingpong): N connections, each sends `TIME` and waits for the reply before the next; "
+             "requests/s and the p99 round trip;")
+    L.append("- **pipeline c=50 p=64**: 64 requests in flight on each of 50 connections; replies/s;")
+    L.append("- **churn c=50**: 50 concurrent loops of connect, `TIME` + `QUIT`, reply, close; connections/s;")
+    L.append("- **idle n=%d**: %d connections opened and held %s s, then each sends `TIME` again; *answered* "
+             "counts the replies (worst run), *KiB/conn* is the growth of the server's RSS while holding them ÷ %d;"
+             % (idle_n, idle_n, "/".join(hold_s), idle_n))
+    L.append("- **(logged)**: pingpong c=50 again with the server's default logging on, written to a file.")
+    L.append("")
+    L.append("Each server is started fresh for the throughput cells, again for the idle cell and again for the "
+             "logged cell. Every figure below is the **median over %d run%s** (ratios: the median of the per-run "
+             "ratios, each taken within one run)." % (n, "" if n == 1 else "s"))
+    L.append("")
+    L.append("**Machine.** %s CPUs (%s), %s MiB memory, Linux %s; gcc %s, %s, Python %s, Boost %s; "
+             "`time_server` at %s; %s."
+             % (nproc, mach.get("cpu_model") or "model unknown",
+                "{:,}".format(mach.get("mem_total_kib", 0) // 1024) if mach.get("mem_total_kib") else "?",
+                mach.get("kernel") or m0.get("kernel", "?"), mach.get("gcc") or m0.get("gcc", "?"),
+                mach.get("go") or m0.get("go") or "no Go", mach.get("python") or m0.get("python", "?"),
+                mach.get("boost") or "?", mach.get("commit") or "an unrecorded commit",
+                mach.get("date") or m0.get("date", "?")))
+    if pre:
+        L.append("Just before each run, with none of the benchmark's processes running, the CPUs were busy "
+                 "with other work for %s of a 5 s sample (load averages %s)%s."
+                 % (", ".join("%.0f %%" % p["busy_pct"] if p.get("busy_pct") is not None else "?" for p in pre),
+                    "; ".join("`%s`" % p.get("loadavg", "?") for p in pre),
+                    ": these figures understate every server, unevenly" if any(busy) else ""))
+    L.append("")
+    L.append("**Noise.** The load generator and the servers share the %s cores, so multi-threaded servers compete "
+             "with `loadgen` for CPU and figures swing by up to ±30 %% between runs; single-connection latency "
+             "depends on whether client and server land on the same core. One `loadgen` thread tops out near "
+             "220k round trips/s, 12M pipelined replies/s and 24k connections/s, so cells near those figures "
+             "measure the load generator as much as the server." % nproc)
+    L.append("")
+    L.append("## Results")
+    L.append("")
+    L += results_table(runs, keys, idle_cell, idle_n)
+    L.append("")
+    L.append("⚠ marks cells with errors, a dead server or no result in some run (rates count only valid replies); "
+             "*vs epoll* is the median of the per-run ratios to epoll's pingpong c=50.")
+    L.append("")
+    L.append("Server / loadgen CPU seconds per wall second in each cell, and the server's CPU time per completed "
+             "request at pingpong c=50 (medians):")
+    L.append("")
+    L += cpu_table(runs, keys)
+    L.append("")
+    L.append("The server's CPU time is read from `/proc` around the whole `loadgen` call (connection opening, "
+             "warm-up and the measured window) while *completed* counts the window only, so the µs/request "
+             "figures overstate the absolute cost by about (warm-up + window) ÷ window for every server alike; "
+             "the ratio in the targets below compares like with like.")
+    L.append("")
+    L.append("## Targets")
+    L.append("")
+    L.append("Each ratio is taken within one run, between servers measured a minute or two apart on the same "
+             "machine; *measured* is the median of those per-run ratios (with the medians of the two figures "
+             "behind it), *per run* lists them in run order. A cell with errors or a dead server in any run is "
+             "flagged even when the ratio passes.")
+    L.append("")
+    L.append("| target | measured (median) | per run | goal | result |")
+    L.append("|---|---|---|---|---|")
+    trows = targets(runs, idle_cell, idle_n)
+    for row in trows:
+        L.append("| " + " | ".join(row) + " |")
+    met = sum(1 for r in trows if r[4].startswith("**met**"))
+    L.append("")
+    L.append("%d of %d targets met." % (met, len(trows)))
+    L.append("")
+    L.append("## Chart")
+    L.append("")
+    L.append("![requests/s by server: pingpong c=50, pingpong c=1000 and churn c=50 in thousands per second; "
+             "pipeline c=50 p=64 in millions of replies per second; bars are medians, whiskers the range over runs]"
+             "(%s)" % args.png)
+    L.append("")
+    L.append("Bars are medians; the whiskers span the lowest and highest run.")
+    L.append("")
+    L.append("## Reproduce")
+    L.append("")
+    L.append("```sh")
+    L.append("bench/report.sh                    # release build, 3 full runs (~3-4 min each), this page and the chart")
+    L.append("bench/report.sh --quick --runs 1   # a draft in about 2 minutes (1 s cells)")
+    L.append("bench/report.sh --summarize-only   # re-derive this page from docs/bench-runs/ without measuring")
+    L.append("```")
+    L.append("")
+    L.append("`bench/report.sh` installs what is missing (`scripts/setup.sh`, `golang-go`, `gnuplot-nox`), builds "
+             "the `release` preset, runs `../shared/bench/run.sh` once per run with a private `TIMEBENCH_OUT`, "
+             "keeps each run's raw JSON in `docs/bench-runs/` (%s) together with `machine.json`, and calls "
+             "`bench/summarize.py` and `bench/chart.gp`. For figures worth comparing, run it on an otherwise idle "
+             "machine." % ", ".join("`%s`" % os.path.basename(r.path) for r in runs))
+    text = "\n".join(L) + "\n"
+
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(text)
+    sys.stdout.write(text)
+    if args.chart_data:
+        servers = chart_data(runs, keys, args.chart_data)
+        if args.chart_meta:
+            sub = "%s, %d run%s" % ((mach.get("date") or str(m0.get("date", "")))[:10], n, "" if n == 1 else "s")
+            if quick:
+                sub += ", 1 s cells"
+            if any(busy):
+                sub += "; DRAFT: the machine was busy with other work"
+            elif quick or n < 3:
+                sub += "; DRAFT"
+            with open(args.chart_meta, "w") as f:
+                f.write(servers + "\n" + sub.replace("'", "") + "\n")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    pm = sub.add_parser("machine", help="record the machine as JSON")
+    pm.add_argument("out")
+    pm.add_argument("--commit")
+    pm.add_argument("--pre-run", action="append")
+    pr = sub.add_parser("report", help="median table, targets and chart data")
+    pr.add_argument("runs", nargs="+")
+    pr.add_argument("--machine")
+    pr.add_argument("--md")
+    pr.add_argument("--chart-data")
+    pr.add_argument("--chart-meta", help="file to receive two lines for chart.gp: the servers (space "
+                    "separated) and a subtitle")
+    pr.add_argument("--png", default="benchmarks.png")
+    args = ap.parse_args()
+    return machine(args) if args.cmd == "machine" else report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
