@@ -9,9 +9,11 @@ is rendered:
 It names a file (relative to the repository root) and one or more names that
 must appear in that file as whole words (`session_registry::close_all` works
 too). When the next non-blank line opens a fenced code block, that block is an
-excerpt of the file: each of its lines, with runs of blanks squeezed, must be
-found in the file, in the same order. A line that is just `...` or `// ...`
-stands for code left out. Besides, every `src/...`, `tests/...` or `docs/...`
+excerpt of the file: each of its lines must be found in the file, in the same
+order. Blanks and line breaks are ignored in the comparison, so reformatting
+the code (clang-format moving a line break) does not make an excerpt stale,
+but changing a token does. A line that is just `...`, or that starts with
+`// ...`, stands for code left out. Besides, every `src/...`, `tests/...` or `docs/...`
 path written in backticks must exist.
 
 usage: check_citations.py --root REPO DOC.md [DOC.md ...]
@@ -25,11 +27,10 @@ import sys
 CITE = re.compile(r"^\s*<!--\s*cite:\s*(\S+)((?:\s+[^\s>]+)*)\s*-->\s*$")
 FENCE = re.compile(r"^\s*(```+|~~~+)")
 PATH_IN_BACKTICKS = re.compile(r"`((?:src|tests|docs|tools|scripts)/[A-Za-z0-9_./-]*[A-Za-z0-9_])`")
-ELISION = {"...", "// ..."}
 
 
-def squeeze(text):
-    return " ".join(text.split())
+def without_blanks(text):
+    return "".join(text.split())
 
 
 def has_word(text, name):
@@ -57,19 +58,21 @@ def excerpt_after(lines, index):
 
 def check_excerpt(doc, source_path, source_text, block):
     problems = []
-    source_lines = [squeeze(line) for line in source_text.splitlines()]
+    source = without_blanks(source_text)
     position = 0
     for line_number, raw in block:
-        wanted = squeeze(raw)
-        if not wanted or wanted in ELISION:
+        squeezed = " ".join(raw.split())
+        if squeezed == "..." or squeezed.startswith("// ..."):
             continue
-        found = next((i for i in range(position, len(source_lines)) if wanted in source_lines[i]), None)
-        if found is None:
-            earlier = any(wanted in line for line in source_lines[:position])
-            where = "not after the excerpt's previous line" if earlier else "not"
+        wanted = without_blanks(raw)
+        if not wanted:
+            continue
+        found = source.find(wanted, position)
+        if found < 0:
+            where = "not after the excerpt's previous line" if wanted in source else "not"
             problems.append(f"{doc}:{line_number}: quoted line {where} found in {source_path}: {raw.strip()}")
             continue
-        position = found
+        position = found + len(wanted)
     return problems
 
 
