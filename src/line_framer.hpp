@@ -45,7 +45,7 @@ public:
     std::size_t capacity() const { return buffer_.size(); }
 
 private:
-    std::size_t limit_;        // max_line + 1: a full line and its LF
+    std::size_t limit_;  // max_line + 1: a full line and its LF
     std::vector<char> buffer_;
     std::size_t begin_ = 0;    // first byte not yet returned as a line
     std::size_t scanned_ = 0;  // bytes before this hold no LF (no rescans)

@@ -34,10 +34,10 @@ std::chrono::milliseconds sweep_period(std::chrono::milliseconds idle_timeout) {
 }
 
 bool is_out_of_descriptors(const boost::system::error_code& error) {
-    return error == net::error::no_descriptors          // EMFILE: this process
+    return error == net::error::no_descriptors                             // EMFILE: this process
            || error == boost::system::errc::too_many_files_open_in_system  // ENFILE
-           || error == net::error::no_buffer_space                          // ENOBUFS
-           || error == net::error::no_memory;                               // ENOMEM
+           || error == net::error::no_buffer_space                         // ENOBUFS
+           || error == net::error::no_memory;                              // ENOMEM
 }
 
 }  // namespace
@@ -66,8 +66,8 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::ex
         // (A strand of the io_context's own executor type is small enough to
         // live inside the socket's any_io_executor; a strand of an
         // any_io_executor would cost a heap allocation per copy.)
-        auto [error, socket] = co_await acceptor.async_accept(
-            net::any_io_executor(net::make_strand(session_executor)), peer, use_tuple);
+        auto [error, socket] = co_await acceptor.async_accept(net::any_io_executor(net::make_strand(session_executor)),
+                                                              peer, use_tuple);
         if (!acceptor.is_open()) {
             co_return;  // server::stop() closed it
         }

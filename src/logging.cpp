@@ -18,7 +18,7 @@ namespace time_server {
 namespace {
 
 constexpr auto flush_period = std::chrono::milliseconds(200);
-constexpr std::size_t write_threshold = 64 * 1024;  // a busy server writes in chunks this big
+constexpr std::size_t write_threshold = std::size_t{64} * 1024;  // a busy server writes in chunks this big
 
 void put_digits(char* out, int value, int width) {
     for (int i = width - 1; i >= 0; --i) {

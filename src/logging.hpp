@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace time_server {

@@ -26,6 +26,7 @@ public:
 
     server(const server&) = delete;
     server& operator=(const server&) = delete;
+    ~server() = default;
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

@@ -29,7 +29,7 @@ namespace {
 
 // How long and how much a lingering close reads and drops at most.
 constexpr auto linger_time = std::chrono::milliseconds(500);
-constexpr std::size_t linger_max_bytes = 64 * 1024;
+constexpr std::size_t linger_max_bytes = std::size_t{64} * 1024;
 
 // Errors come back as values, so expected ones are compared by name and none
 // escapes as an exception.
@@ -180,7 +180,7 @@ net::awaitable<void> linger_before_close(tcp::socket& socket, conversation& c) {
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_send, ignored);
     c.membership.expire_within(linger_time);  // the watchdog closes it after that
-    std::array<char, 512> scrap;
+    std::array<char, 512> scrap{};
     for (std::size_t drained = 0; drained < linger_max_bytes;) {
         // Suspends until the client sends more, closes, or the watchdog closes us.
         auto [error, bytes] = co_await socket.async_read_some(net::buffer(scrap), use_tuple);
@@ -226,8 +226,9 @@ void log_ending(const conversation& c, const ending& end) {
 
 net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
     session_registry::entry membership(ctx.registry, socket);
-    conversation c{ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes),
-                   time_of_day(ctx.config.utc), {}};
+    conversation c{
+        ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc),
+        {}};
     ctx.log.info("Menerima koneksi baru dari {}", c.peer);
 
     const ending end = co_await converse(socket, c);

@@ -61,7 +61,9 @@ void session_registry::close_on_strand(std::uint64_t id, close_reason reason) {
 }
 
 session_registry::entry::entry(session_registry& registry, net::ip::tcp::socket& socket)
-    : registry_(registry), socket_(socket), deadline_((clock::now() + registry.idle_timeout_).time_since_epoch().count()) {
+    : registry_(registry),
+      socket_(socket),
+      deadline_((clock::now() + registry.idle_timeout_).time_since_epoch().count()) {
     std::lock_guard lock(registry_.mutex_);
     id_ = registry_.next_id_++;
     registry_.entries_.emplace(id_, this);

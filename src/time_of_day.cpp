@@ -27,14 +27,15 @@ std::string_view time_of_day::format(std::chrono::system_clock::time_point when)
         } else {
             localtime_r(&as_time_t, &fields);
         }
-        put_two_digits(text_, fields.tm_hour);
-        text_[2] = ':';
-        put_two_digits(text_ + 3, fields.tm_min);
-        text_[5] = ':';
-        put_two_digits(text_ + 6, fields.tm_sec);
+        char* text = text_.data();
+        put_two_digits(text, fields.tm_hour);
+        text[2] = ':';
+        put_two_digits(text + 3, fields.tm_min);
+        text[5] = ':';
+        put_two_digits(text + 6, fields.tm_sec);
         cached_second_ = second;
     }
-    return {text_, sizeof text_};
+    return {text_.data(), text_.size()};
 }
 
 }  // namespace time_server

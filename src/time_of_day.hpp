@@ -2,6 +2,7 @@
 // The clock is injected so that tests can fix the time.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,7 +28,7 @@ public:
 private:
     bool utc_;
     std::int64_t cached_second_ = INT64_MIN;
-    char text_[8] = {};
+    std::array<char, 8> text_{};
 };
 
 }  // namespace time_server
