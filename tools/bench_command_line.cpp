@@ -51,8 +51,7 @@ std::variant<bench_options, int> parse_bench_command_line(int argc, const char* 
         ->default_str("pingpong");
     app.add_option("--host", options.host, "server address or name; must be loopback")->capture_default_str();
     app.add_option("--port", options.port, "server's TCP port")->check(CLI::Range(1, 65535))->capture_default_str();
-    auto* connections = app.add_option("-c,-n,--connections", options.connections,
-                                       "connections (idle: default 100)")
+    auto* connections = app.add_option("-c,-n,--connections", options.connections, "connections (idle: default 100)")
                             ->check(CLI::Range(1U, max_connections))
                             ->capture_default_str();
     app.add_option("-p,--depth", options.depth, "pipeline: requests in flight per connection")

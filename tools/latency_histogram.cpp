@@ -51,7 +51,8 @@ double latency_histogram::percentile_us(double p) const {
         return 0.0;
     }
     // The rank of the sample wanted, counted from 1, rounded up.
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(count_))));
+    const auto rank = std::max<std::uint64_t>(1,
+                                              static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(count_))));
     std::uint64_t seen = 0;
     for (unsigned i = 0; i < bucket_count; ++i) {
         seen += buckets_[i];

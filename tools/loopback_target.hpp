@@ -11,7 +11,6 @@
 namespace time_tools {
 
 // The first loopback address that `host` resolves to, or why there is none.
-std::variant<boost::asio::ip::tcp::endpoint, std::string> resolve_loopback(const std::string& host,
-                                                                           std::uint16_t port);
+std::variant<boost::asio::ip::tcp::endpoint, std::string> resolve_loopback(const std::string& host, std::uint16_t port);
 
 }  // namespace time_tools

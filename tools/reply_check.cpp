@@ -31,10 +31,9 @@ unsigned two_digits(const char* p) {
 // A whole reply at once: the common case in a pipeline, where most replies
 // arrive aligned in one read. Same rules as step(), fewer branches per byte.
 bool is_whole_reply(const char* p) {
-    return p[0] == 'J' && p[1] == 'A' && p[2] == 'M' && p[3] == ' ' && p[6] == ':' && p[9] == ':' &&
-           p[12] == '\r' && p[13] == '\n' && is_digit(p[4]) && is_digit(p[5]) && is_digit(p[7]) &&
-           is_digit(p[8]) && is_digit(p[10]) && is_digit(p[11]) && two_digits(p + 4) <= 23 &&
-           two_digits(p + 7) <= 59 && two_digits(p + 10) <= 60;
+    return p[0] == 'J' && p[1] == 'A' && p[2] == 'M' && p[3] == ' ' && p[6] == ':' && p[9] == ':' && p[12] == '\r' &&
+           p[13] == '\n' && is_digit(p[4]) && is_digit(p[5]) && is_digit(p[7]) && is_digit(p[8]) && is_digit(p[10]) &&
+           is_digit(p[11]) && two_digits(p + 4) <= 23 && two_digits(p + 7) <= 59 && two_digits(p + 10) <= 60;
 }
 
 }  // namespace

@@ -58,7 +58,9 @@ double seconds_between(steady_clock::time_point from, steady_clock::time_point t
 double cpu_seconds() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -153,7 +155,7 @@ void hold_connections(const bench_options& o, std::size_t open, std::ostream& pr
     for (auto now = start; now < end; now = steady_clock::now()) {
         std::this_thread::sleep_until(std::min(end, now + progress_period));
         if (show) {
-            fmt::print(progress, "time_bench: holding {} connections, {:.0f} of {:g} s\n", open,
+            fmt::print(progress, "time_bench: holding {} connections, {:.1f} of {:g} s\n", open,
                        seconds_between(start, steady_clock::now()), o.hold.count());
             progress.flush();
         }
@@ -248,7 +250,8 @@ private:
                 }
             }
             begin_phase(*s, live.size());
-            net::co_spawn(s->strand, enforce_deadline(*s, plan_.window_end + drain_time), keep_first_failure{failures_});
+            net::co_spawn(s->strand, enforce_deadline(*s, plan_.window_end + drain_time),
+                          keep_first_failure{failures_});
             for (const std::size_t i : live) {
                 if (o_.mode == bench_mode::churn) {
                     spawn(*s, churn_connections(*s, i, plan_));

@@ -36,15 +36,15 @@ struct bench_options {
     std::string host = "127.0.0.1";  // loopback only: see loopback_target.hpp
     std::uint16_t port = time_server::default_port;
     bench_mode mode = bench_mode::pingpong;
-    unsigned connections = 1;   // idle: default_idle_connections unless given
-    unsigned depth = 1;         // requests in flight per connection (pipeline only)
-    seconds_d duration{4.0};    // the measured window
-    seconds_d warmup{1.0};      // runs before the window, not counted
-    seconds_d hold{5.0};        // idle: how long the connections stay quiet
-    seconds_d timeout{10.0};    // for opening all connections, and for idle's recheck
-    unsigned threads = 1;       // threads running the io_context
-    bool json = false;          // also print loadgen's JSON line
-    bool progress = true;       // a line on stderr each second, for runs over progress_threshold
+    unsigned connections = 1;  // idle: default_idle_connections unless given
+    unsigned depth = 1;        // requests in flight per connection (pipeline only)
+    seconds_d duration{4.0};   // the measured window
+    seconds_d warmup{1.0};     // runs before the window, not counted
+    seconds_d hold{5.0};       // idle: how long the connections stay quiet
+    seconds_d timeout{10.0};   // for opening all connections, and for idle's recheck
+    unsigned threads = 1;      // threads running the io_context
+    bool json = false;         // also print loadgen's JSON line
+    bool progress = true;      // a line on stderr each second, for runs over progress_threshold
 };
 
 // Runs shorter than this show no progress line.
@@ -68,7 +68,7 @@ struct bench_result {
     double open_s = 0.0;             // time to open every connection
     double cpu_s = 0.0;              // the process's CPU time (user + system) for the run
     double wall_s = 0.0;
-    latency_histogram latency;       // per request (pingpong), per batch (pipeline), per connection (churn)
+    latency_histogram latency;  // per request (pingpong), per batch (pipeline), per connection (churn)
 
     std::uint64_t errors() const;
     double window_s() const;  // the measured window: the duration, 0 for idle

@@ -36,7 +36,8 @@ constexpr std::size_t read_slack_bytes = 512;
 
 // A connection's read buffer and the validator that checks what arrives in it.
 struct reply_reader {
-    explicit reply_reader(std::size_t awaited_replies) : buffer(awaited_replies * time_reply_bytes + read_slack_bytes) {}
+    explicit reply_reader(std::size_t awaited_replies)
+        : buffer(awaited_replies * time_reply_bytes + read_slack_bytes) {}
 
     std::vector<char> buffer;
     reply_validator validator;
@@ -147,8 +148,7 @@ net::awaitable<failure> connect_time_quit(shard& s, tcp::socket& socket, const t
 
 }  // namespace
 
-shard::shard(net::io_context& io, std::size_t connection_count)
-    : strand(net::make_strand(io)), deadline_timer(strand) {
+shard::shard(net::io_context& io, std::size_t connection_count) : strand(net::make_strand(io)), deadline_timer(strand) {
     sockets.reserve(connection_count);
     for (std::size_t i = 0; i < connection_count; ++i) {
         sockets.emplace_back(strand);  // no descriptor until opened

@@ -37,8 +37,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        const auto result =
-            time_tools::run_bench(options, std::get<boost::asio::ip::tcp::endpoint>(target), std::cerr);
+        const auto result = time_tools::run_bench(options, std::get<boost::asio::ip::tcp::endpoint>(target), std::cerr);
         std::cout << time_tools::human_line(result) << '\n';
         if (options.json) {
             std::cout << time_tools::json_line(result) << '\n';

@@ -49,9 +49,9 @@ std::string json_line(const bench_result& r) {
         "\"dropped\":{},\"unanswered\":{},\"loadgen_cpu_s\":{:.3f},\"wall_s\":{:.3f},"
         "\"generator\":\"time_bench\",\"err_timeout\":{}}}",
         mode_name(o.mode), r.target, o.port, o.connections, o.threads, o.depth,
-        o.mode == bench_mode::idle ? 0.0 : o.warmup.count(), r.window_s(), r.completed, r.rate(),
-        l.percentile_us(0.5), l.percentile_us(0.99), l.percentile_us(0.999), l.max_us(), l.mean_us(), r.errors(),
-        r.err_protocol, r.err_eof, r.err_io, r.err_connect, r.err_timeout, r.stalled, r.opened, r.open_s,
+        o.mode == bench_mode::idle ? 0.0 : o.warmup.count(), r.window_s(), r.completed, r.rate(), l.percentile_us(0.5),
+        l.percentile_us(0.99), l.percentile_us(0.999), l.max_us(), l.mean_us(), r.errors(), r.err_protocol, r.err_eof,
+        r.err_io, r.err_connect, r.err_timeout, r.stalled, r.opened, r.open_s,
         o.mode == bench_mode::idle ? o.hold.count() : 0.0, r.answered, r.dropped, r.unanswered, r.cpu_s, r.wall_s,
         r.err_timeout);
 }

@@ -155,8 +155,8 @@ net::awaitable<outcome> connect(conversation& c) {
 // Reads one reply line and returns it without its CRLF, or how it failed.
 net::awaitable<outcome> read_reply(conversation& c, std::string& line) {
     // Waits until a LF has arrived; bytes after it stay in `received`.
-    auto [error, bytes] =
-        co_await net::async_read_until(c.socket, net::dynamic_buffer(c.received, max_reply_bytes), '\n', use_tuple);
+    auto [error, bytes] = co_await net::async_read_until(c.socket, net::dynamic_buffer(c.received, max_reply_bytes),
+                                                         '\n', use_tuple);
     if (error == net::error::not_found) {
         co_return unexpected("a reply longer than any the server sends", c.received);
     }

@@ -30,9 +30,9 @@ struct client_options {
     std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal, or a name to resolve
     std::uint16_t port = time_server::default_port;
     time_server::command command = time_server::command::time;  // time, help or quit
-    unsigned count = 1;              // requests on the one connection (QUIT: exactly 1)
-    seconds_d interval{0.0};         // pause between two requests
-    seconds_d timeout{5.0};          // for connecting, and for each reply
+    unsigned count = 1;                                         // requests on the one connection (QUIT: exactly 1)
+    seconds_d interval{0.0};                                    // pause between two requests
+    seconds_d timeout{5.0};                                     // for connecting, and for each reply
 };
 
 // The request line sent for a command: "TIME\r\n", "HELP\r\n" or "QUIT\r\n".

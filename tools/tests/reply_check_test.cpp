@@ -41,11 +41,11 @@ TEST_CASE("the validator reports a half reply and rejects any wrong byte", "[rep
     CHECK(validator.feed("0:00\r\n") == 1);
     CHECK_FALSE(validator.mid_reply());
 
-    CHECK(reply_validator().feed("JAM 12:00:00\n") == -1);        // LF without CR
-    CHECK(reply_validator().feed("JAM 12:00:00\r\r\n") == -1);    // a CR too many
+    CHECK(reply_validator().feed("JAM 12:00:00\n") == -1);      // LF without CR
+    CHECK(reply_validator().feed("JAM 12:00:00\r\r\n") == -1);  // a CR too many
     CHECK(reply_validator().feed("garbage\r\n") == -1);
-    CHECK(reply_validator().feed("JAM 25:00:00\r\n") == -1);      // whole-reply path
+    CHECK(reply_validator().feed("JAM 25:00:00\r\n") == -1);  // whole-reply path
     reply_validator split;
     CHECK(split.feed("JAM 2") == 0);
-    CHECK(split.feed("5:00:00\r\n") == -1);                       // byte-by-byte path
+    CHECK(split.feed("5:00:00\r\n") == -1);  // byte-by-byte path
 }

@@ -1,10 +1,10 @@
 // time_bench_test.cpp - short time_bench runs in every mode against the real
 // server, runs against fakes that must be flagged, the loopback rule, the
 // output lines and the command line.
+#include "time_bench.hpp"
 #include "bench_command_line.hpp"
 #include "loopback_target.hpp"
 #include "test_servers.hpp"
-#include "time_bench.hpp"
 #include "time_bench_report.hpp"
 
 #include <catch2/catch.hpp>
@@ -174,8 +174,8 @@ TEST_CASE("the bench's command line", "[bench][cli]") {
     }
     SECTION("depth counts only in pipeline mode") {
         CHECK(std::get<bench_options>(parse({"pingpong", "-p", "8"})).depth == 1);
-        const auto o = std::get<bench_options>(parse({"pipeline", "-c", "50", "-p", "64", "-d", "3", "-w", "0.5",
-                                                      "--threads", "2", "--json"}));
+        const auto o = std::get<bench_options>(
+            parse({"pipeline", "-c", "50", "-p", "64", "-d", "3", "-w", "0.5", "--threads", "2", "--json"}));
         CHECK(o.depth == 64);
         CHECK(o.connections == 50);
         CHECK(o.duration == seconds_d(3.0));

@@ -1,8 +1,8 @@
 // time_client_test.cpp - time_client's exit codes against the real server on
 // loopback and against fakes that misbehave, plus its command line.
+#include "time_client.hpp"
 #include "client_command_line.hpp"
 #include "test_servers.hpp"
-#include "time_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -200,9 +200,9 @@ TEST_CASE("the client's command line", "[client][cli]") {
         CHECK(o.timeout == seconds_d(5.0));
     }
     SECTION("a positional command in any case, and every flag") {
-        const auto parsed = parse({"help", "--host", "::1", "--port", "46000", "--count", "2", "--interval", "0.25",
-                                   "--timeout", "1.5"},
-                                  out, err);
+        const auto parsed = parse(
+            {"help", "--host", "::1", "--port", "46000", "--count", "2", "--interval", "0.25", "--timeout", "1.5"}, out,
+            err);
         REQUIRE(std::holds_alternative<client_options>(parsed));
         const auto& o = std::get<client_options>(parsed);
         CHECK(o.command == time_server::command::help);
