@@ -61,13 +61,15 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::ex
     bool out_of_descriptors = false;
     for (;;) {
         tcp::endpoint peer;
-        // Suspends until a client connects. The new socket is bound to a
-        // strand of its own, so its session's handlers never run in parallel.
-        // (A strand of the io_context's own executor type is small enough to
-        // live inside the socket's any_io_executor; a strand of an
-        // any_io_executor would cost a heap allocation per copy.)
-        auto [error, socket] = co_await acceptor.async_accept(net::any_io_executor(net::make_strand(session_executor)),
-                                                              peer, use_tuple);
+        // The next client's socket is bound to a strand of its own, so its
+        // session's handlers never run in parallel. (A strand of the
+        // io_context's own executor type is small enough to live inside the
+        // socket's any_io_executor; a strand of an any_io_executor would cost
+        // a heap allocation per copy.)
+        const net::any_io_executor session_strand = net::make_strand(session_executor);
+        // Suspends until a client connects, or until server::stop() closes the
+        // acceptor; the loop resumes on the acceptor's strand (control_).
+        auto [error, socket] = co_await acceptor.async_accept(session_strand, peer, use_tuple);
         if (!acceptor.is_open()) {
             co_return;  // server::stop() closed it
         }
@@ -84,7 +86,9 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::ex
             }
             backoff.expires_after(accept_backoff);
             // Suspends the accept loop only; sessions go on meanwhile.
-            co_await backoff.async_wait(use_tuple);  // cancelled or not, try again
+            // Nothing cancels this wait: at shutdown the loop finds the
+            // acceptor closed at most 100 ms later.
+            co_await backoff.async_wait(use_tuple);
             continue;
         }
         if (out_of_descriptors) {
@@ -107,6 +111,8 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::ex
 
 net::awaitable<void> watch_idle_sessions(net::steady_timer& timer, server_context& ctx) {
     const auto period = sweep_period(ctx.config.idle_timeout);
+    // server::stop() cancels the timer, but a cancel that arrives after the
+    // timer fired (its completion already queued) is lost: hence the check.
     while (!ctx.registry.is_closing()) {
         timer.expires_after(period);
         // Suspends until the next sweep; server::stop() cancels the timer.

@@ -33,14 +33,10 @@ command parse_command(std::string_view line) {
     if (word.empty()) {
         return command::empty;
     }
-    if (equals_ignoring_ascii_case(word, "TIME")) {
-        return command::time;
-    }
-    if (equals_ignoring_ascii_case(word, "QUIT")) {
-        return command::quit;
-    }
-    if (equals_ignoring_ascii_case(word, "HELP")) {
-        return command::help;
+    for (const auto& [command_word, meaning] : command_words) {
+        if (equals_ignoring_ascii_case(word, command_word)) {
+            return meaning;
+        }
     }
     return command::unknown;
 }

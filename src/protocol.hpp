@@ -2,12 +2,23 @@
 // and the exact bytes of every reply (../shared/PROTOCOL.md).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace time_server {
 
 enum class command { time, quit, help, empty, unknown };
+
+// The words a request may be, matched after trimming and ignoring case.
+// A new command is a new enum value, a row here, and its answer in
+// session.cpp's answer().
+inline constexpr auto command_words = std::to_array<std::pair<std::string_view, command>>({
+    {"TIME", command::time},
+    {"QUIT", command::quit},
+    {"HELP", command::help},
+});
 
 // `line` is a request without its LF and the CR before it (line_framer strips
 // both). Spaces and tabs around it are ignored and case does not matter; any

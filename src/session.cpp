@@ -143,9 +143,12 @@ net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
     for (;;) {
         const auto finished = answer_buffered_lines(c, end_of_stream);
         if (!c.replies.empty()) {
-            // Usually completes at once (the kernel takes the bytes); it
-            // suspends only when the client does not read and its socket
-            // buffer is full.
+            // The kernel usually takes the bytes at once, but Asio never
+            // completes an operation inside its initiation: the session
+            // suspends, the completion is queued, and the session resumes on
+            // its strand (on whichever thread is free) a moment later. It
+            // stays suspended for longer only when the client does not read
+            // and its socket buffer is full.
             auto [error, bytes] = co_await write_replies(socket, c.replies);
             c.replies.clear();  // keeps the capacity: no allocation on the next request
             if (error) {
@@ -231,11 +234,13 @@ net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server
         {}};
     ctx.log.info("Menerima koneksi baru dari {}", c.peer);
 
+    // Awaiting a coroutine of our own runs it at once, on this strand and
+    // thread, like a function call; it suspends only where it awaits I/O.
     const ending end = co_await converse(socket, c);
 
     log_ending(c, end);
     if (client_may_still_send(socket, c, end)) {
-        co_await linger_before_close(socket, c);
+        co_await linger_before_close(socket, c);  // at most 0.5 s: the watchdog closes it
     }
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -246,8 +251,9 @@ net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server
 net::awaitable<void> refuse_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
     ctx.log.warn("Server sedang penuh ({} koneksi), menolak koneksi dari {}", ctx.config.max_connections,
                  peer_for_log(ctx, peer));
-    // The reply is a few bytes into an empty socket buffer: this completes at
-    // once. If it fails, the client is gone anyway.
+    // A few bytes into an empty socket buffer: the kernel takes them at once
+    // and the coroutine resumes as soon as its completion is run. If the write
+    // fails, the client is gone anyway.
     co_await net::async_write(socket, net::buffer(server_busy_reply), use_tuple);
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
