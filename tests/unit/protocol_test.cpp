@@ -22,8 +22,9 @@ struct StringMaker<time_server::command> {
             return "empty";
         case time_server::command::unknown:
             return "unknown";
+        default:  // a command added later (docs/exercises.md) needs no change here
+            return "command #" + std::to_string(static_cast<int>(value));
         }
-        return "?";
     }
 };
 }  // namespace Catch
@@ -75,7 +76,7 @@ TEST_CASE("parse_command: other blanks and a second CR make a command unknown", 
 }
 
 TEST_CASE("parse_command: anything else is unknown", "[unit][protocol]") {
-    for (const auto line : {"TIME now"sv, "TIMES"sv, "TIM"sv, "T I M E"sv, "QUIT!"sv, "HELP me"sv, "DATE"sv, "TIME\0"sv,
+    for (const auto line : {"TIME now"sv, "TIMES"sv, "TIM"sv, "T I M E"sv, "QUIT!"sv, "HELP me"sv, "JAM"sv, "TIME\0"sv,
                             "\0TIME"sv, "TI\0ME"sv, "\xff\xfe"sv, "T\xc3\x8dME"sv, "\xc3\x28"sv}) {
         INFO("line bytes: " << line.size());
         CHECK(parse_command(line) == command::unknown);
