@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <ostream>
 #include <thread>
 
@@ -23,6 +26,32 @@ const CLI::Validator ip_address(
         return error ? "not an IPv4 or IPv6 address: " + text : std::string();
     },
     "ADDRESS");
+
+// CLI11 converts integers with strtoull(text, 0): "010" would be octal and an
+// empty value 0. Whole numbers here are plain decimal digits; this transform
+// refuses anything else and drops leading zeros so that CLI11 reads decimal.
+const CLI::Validator decimal_digits(
+    [](std::string& text) {
+        const bool digits_only = !text.empty() &&
+                                 std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits_only) {
+            return "must be a decimal number, not '" + text + "'";
+        }
+        text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));
+        return std::string();
+    },
+    "");
+
+// A NaN passes CLI::Range (every comparison with it is false): refuse
+// anything that is not a finite number before the range is checked.
+const CLI::Validator finite_number(
+    [](const std::string& text) {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool finite = !text.empty() && end == text.c_str() + text.size() && std::isfinite(value);
+        return finite ? std::string() : "must be a number of seconds, not '" + text + "'";
+    },
+    "");
 
 const CLI::Validator log_level_name(
     [](const std::string& text) {
@@ -45,22 +74,28 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
 
     CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see PROTOCOL.md).", "time_server");
     app.set_version_flag("--version", std::string("time_server ") + version());
-    app.add_option("--port", config.port, "TCP port to listen on")->capture_default_str();
+    app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
+        ->transform(decimal_digits)
+        ->capture_default_str();
     app.add_option("--bind", config.bind_address, "IPv4 or IPv6 address to listen on (:: serves IPv4 too)")
         ->check(ip_address)
         ->capture_default_str();
     app.add_option("--threads", config.threads, "threads that run the io_context (default: the number of CPUs)")
+        ->transform(decimal_digits)
         ->check(CLI::Range(1U, 1024U))
         ->capture_default_str();
     app.add_flag("--utc", config.utc, "answer TIME in UTC instead of the local time zone");
     app.add_option("--idle-timeout", idle_timeout_seconds,
                    "seconds without a complete line before a connection is closed (fractions allowed)")
+        ->check(finite_number)
         ->check(CLI::Range(0.001, 31'536'000.0))
         ->capture_default_str();
     app.add_option("--max-line", config.max_line_bytes, "longest request line in bytes, a CR included")
+        ->transform(decimal_digits)
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
         ->capture_default_str();
     app.add_option("--max-connections", config.max_connections, "sessions open at once; more are refused")
+        ->transform(decimal_digits)
         ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
         ->capture_default_str();
     app.add_option("--log-level", log_level, "debug, info, warn, error or off")
