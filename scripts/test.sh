@@ -26,7 +26,9 @@ done
 
 if ((full)); then
     echo "== test.sh: fuzz (${FUZZ_SECONDS:-60} s)" >&2
-    cmake --workflow --preset fuzz
+    cmake --preset fuzz -DFUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+    cmake --build --preset fuzz
+    ctest --preset fuzz
     echo "== test.sh: clang-format" >&2
     scripts/check-format.sh
     echo "== test.sh: clang-tidy" >&2
