@@ -141,6 +141,21 @@ TEST_CASE("a line of exactly max-line bytes is answered", "[e2e][framing][limits
     CHECK(client.read_line() == help_reply);
 }
 
+TEST_CASE("an unterminated last line of exactly max-line bytes is answered at half-close", "[e2e][framing][limits]") {
+    auto config = test_config();
+    config.max_line_bytes = 16;
+    running_server server(config);
+    auto client = server.connect();
+    SECTION("16 bytes") {
+        client.send("TIME" + std::string(12, ' '));
+    }
+    SECTION("15 bytes and a CR") {
+        client.send("TIME" + std::string(11, ' ') + "\r");
+    }
+    client.shutdown_write();
+    CHECK(client.read_until_eof() == fixed_time_reply);
+}
+
 TEST_CASE("a line over max-line is refused with an error, then the connection closes", "[e2e][framing][limits]") {
     auto config = test_config();
     config.max_line_bytes = 16;

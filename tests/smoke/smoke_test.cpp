@@ -1,6 +1,7 @@
 // smoke_test.cpp - the built time_server binary as a user runs it: --help,
 // --version, bad flags, a port in use, a real TIME, and SIGTERM/SIGINT.
 #include "child_process.hpp"
+#include "log_format.hpp"
 #include "test_client.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,7 +17,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,7 +28,6 @@ using smoke::child_process;
 using test_support::test_client;
 
 const std::string binary = TIME_SERVER_BINARY;
-const std::regex log_line(R"((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - (.+))");
 
 // Startup and shutdown must take well under this, even in a sanitizer build.
 constexpr auto exit_timeout = 5s;
@@ -81,16 +80,26 @@ private:
     std::uint16_t port_ = 0;
 };
 
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Reads the port from "Time server berjalan dan mendengarkan di port N...".
 std::uint16_t listening_port(child_process& server) {
     const auto first = server.next_stdout_line(exit_timeout);
     INFO("stderr: " << server.stderr_text());
     REQUIRE(first);
-    const std::regex announcement(R"(.* - Time server berjalan dan mendengarkan di port (\d+)\.\.\.)");
-    std::smatch match;
     INFO("first line: " << *first);
-    REQUIRE(std::regex_match(*first, match, announcement));
-    const auto port = std::stoi(match[1]);
+    const auto message = test_support::log_message(*first);
+    REQUIRE(message);
+    constexpr std::string_view before = "Time server berjalan dan mendengarkan di port ";
+    constexpr std::string_view after = "...";
+    REQUIRE(message->substr(0, before.size()) == before);
+    REQUIRE(message->size() > before.size() + after.size());
+    REQUIRE(message->substr(message->size() - after.size()) == after);
+    const auto digits = message->substr(before.size(), message->size() - before.size() - after.size());
+    REQUIRE(all_digits(digits));
+    const auto port = std::stoi(std::string(digits));
     REQUIRE(port > 0);
     REQUIRE(port < 65536);
     return static_cast<std::uint16_t>(port);
@@ -98,17 +107,23 @@ std::uint16_t listening_port(child_process& server) {
 
 // Seconds since midnight of a "JAM hh:mm:ss\r\n" reply.
 int reply_seconds(const std::string& reply) {
-    const std::regex jam(R"(JAM (\d\d):(\d\d):(\d\d)\r\n)");
-    std::smatch match;
     INFO("reply: " << reply);
-    REQUIRE(std::regex_match(reply, match, jam));
-    const int h = std::stoi(match[1]);
-    const int m = std::stoi(match[2]);
-    const int s = std::stoi(match[3]);
-    CHECK(h < 24);
-    CHECK(m < 60);
-    CHECK(s < 60);
-    return h * 3600 + m * 60 + s;
+    REQUIRE(reply.size() == 14);
+    REQUIRE(reply.substr(0, 4) == "JAM ");
+    REQUIRE(reply.substr(12) == "\r\n");
+    REQUIRE(reply[6] == ':');
+    REQUIRE(reply[9] == ':');
+    const auto h = std::string_view(reply).substr(4, 2);
+    const auto m = std::string_view(reply).substr(7, 2);
+    const auto s = std::string_view(reply).substr(10, 2);
+    REQUIRE((all_digits(h) && all_digits(m) && all_digits(s)));
+    const int hours = std::stoi(std::string(h));
+    const int minutes = std::stoi(std::string(m));
+    const int seconds = std::stoi(std::string(s));
+    CHECK(hours < 24);
+    CHECK(minutes < 60);
+    CHECK(seconds < 60);
+    return hours * 3600 + minutes * 60 + seconds;
 }
 
 // The distance between two times of day, across midnight too.
@@ -203,7 +218,7 @@ TEST_CASE("the binary answers TIME and stops on SIGTERM with exit 0 within a sec
     CHECK(seconds_apart(reply_seconds(reply), now_seconds_of_day(true)) <= 2);
     const auto peer = client.peer_text();
     // The log reaches a pipe promptly, not only at exit.
-    const auto sent = server.wait_stdout_line_containing("Mengirim waktu", 1500ms);
+    const auto sent = server.wait_stdout_line_containing("Mengirim waktu", 1000ms);
     REQUIRE(sent);
     CHECK_THAT(*sent, Catch::EndsWith(" - Mengirim waktu '" + reply.substr(4, 8) + "' ke " + peer));
 
@@ -228,7 +243,7 @@ TEST_CASE("the binary answers TIME and stops on SIGTERM with exit 0 within a sec
     REQUIRE(!lines.empty());
     for (const auto& line : lines) {
         INFO(line);
-        CHECK(std::regex_match(line, log_line));
+        CHECK(test_support::is_log_line(line));
     }
     CHECK_THAT(lines.back(), Catch::EndsWith(" - Server dihentikan."));
     CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGTERM"));
