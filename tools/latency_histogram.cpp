@@ -4,13 +4,14 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <functional>
 
 namespace time_tools {
 
 unsigned latency_histogram::bucket_of(std::uint64_t ns) {
     // Below 128 ns every nanosecond has its own bucket; above, each power of
     // two is split into 64 equal buckets.
-    if (ns < 2 * sub_buckets) {
+    if (ns < std::uint64_t{2} * sub_buckets) {
         return static_cast<unsigned>(ns);
     }
     const auto top_bit = static_cast<unsigned>(std::bit_width(ns)) - 1;
@@ -31,16 +32,14 @@ double latency_histogram::bucket_middle(unsigned bucket) {
 
 void latency_histogram::record(std::chrono::nanoseconds latency) {
     const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0));
-    ++buckets_[bucket_of(ns)];
+    ++buckets_.at(bucket_of(ns));  // bucket_of() never exceeds the last bucket
     ++count_;
     sum_ns_ += ns;
     max_ns_ = std::max(max_ns_, ns);
 }
 
 void latency_histogram::merge(const latency_histogram& other) {
-    for (unsigned i = 0; i < bucket_count; ++i) {
-        buckets_[i] += other.buckets_[i];
-    }
+    std::transform(buckets_.begin(), buckets_.end(), other.buckets_.begin(), buckets_.begin(), std::plus<>());
     count_ += other.count_;
     sum_ns_ += other.sum_ns_;
     max_ns_ = std::max(max_ns_, other.max_ns_);
@@ -54,11 +53,13 @@ double latency_histogram::percentile_us(double p) const {
     const auto rank = std::max<std::uint64_t>(1,
                                               static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(count_))));
     std::uint64_t seen = 0;
-    for (unsigned i = 0; i < bucket_count; ++i) {
-        seen += buckets_[i];
+    unsigned bucket = 0;
+    for (const std::uint64_t samples : buckets_) {
+        seen += samples;
         if (seen >= rank) {
-            return std::min(bucket_middle(i), static_cast<double>(max_ns_)) / 1000.0;
+            return std::min(bucket_middle(bucket), static_cast<double>(max_ns_)) / 1000.0;
         }
+        ++bucket;
     }
     return max_us();
 }

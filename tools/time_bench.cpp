@@ -170,8 +170,8 @@ std::size_t worker_share(std::size_t total, std::size_t size, std::size_t all) {
 
 class bench_run {
 public:
-    bench_run(const bench_options& options, const tcp::endpoint& target, std::ostream& progress)
-        : o_(options), target_(target), progress_(progress), io_(static_cast<int>(options.threads)) {
+    bench_run(const bench_options& options, tcp::endpoint target, std::ostream& progress)
+        : o_(options), target_(std::move(target)), progress_(progress), io_(static_cast<int>(options.threads)) {
         // Contiguous slices, one shard per thread, like loadgen's.
         const unsigned shard_count = std::max(1U, std::min(o_.threads, o_.connections));
         for (unsigned i = 0; i < shard_count; ++i) {
@@ -210,7 +210,7 @@ public:
 
 private:
     void spawn(shard& s, net::awaitable<void> work) {
-        net::co_spawn(s.strand, run_counted(s, std::move(work)), keep_first_failure{failures_});
+        net::co_spawn(s.strand, std::move(work), keep_first_failure{failures_});
     }
 
     void open_all() {

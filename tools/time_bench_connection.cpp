@@ -43,6 +43,30 @@ struct reply_reader {
     reply_validator validator;
 };
 
+// Counts a coroutine out of its shard's phase when its frame ends, however
+// it ends (an exception included); the last one cancels the watchdog's wait,
+// so the phase ends as soon as its work does. The frame ends on the strand.
+class phase_member {
+public:
+    explicit phase_member(shard& s) : shard_(s) {}
+    ~phase_member() {
+        if (shard_.running.fetch_sub(1, std::memory_order_relaxed) == 1) {
+            try {
+                shard_.deadline_timer.cancel();
+            } catch (const boost::system::system_error&) {
+                // Only a broken reactor fails here; the watchdog then ends at its deadline.
+            }
+        }
+    }
+    phase_member(const phase_member&) = delete;
+    phase_member& operator=(const phase_member&) = delete;
+    phase_member(phase_member&&) = delete;
+    phase_member& operator=(phase_member&&) = delete;
+
+private:
+    shard& shard_;
+};
+
 failure classify(const shard& s, error_code error) {
     if (s.deadline_passed) {
         return failure::timeout;  // the watchdog closed the socket under the operation
@@ -179,6 +203,7 @@ void shard::count(failure what) {
 }
 
 net::awaitable<void> open_connections(shard& s, tcp::endpoint target) {
+    const phase_member member(s);
     reply_reader reader(1);
     while (s.next_socket < s.sockets.size() && !s.deadline_passed) {
         tcp::socket& socket = s.sockets[s.next_socket++];
@@ -197,6 +222,7 @@ net::awaitable<void> open_connections(shard& s, tcp::endpoint target) {
 }
 
 net::awaitable<void> exchange_requests(shard& s, std::size_t index, const run_plan& plan) {
+    const phase_member member(s);
     tcp::socket& socket = s.sockets[index];
     reply_reader reader(plan.depth);
     std::uint64_t completed_in_window = 0;
@@ -226,6 +252,7 @@ net::awaitable<void> exchange_requests(shard& s, std::size_t index, const run_pl
 }
 
 net::awaitable<void> churn_connections(shard& s, std::size_t index, const run_plan& plan) {
+    const phase_member member(s);
     tcp::socket& socket = s.sockets[index];
     reply_reader reader(1);
     while (steady_clock::now() < plan.window_end && !s.deadline_passed) {
@@ -247,6 +274,7 @@ net::awaitable<void> churn_connections(shard& s, std::size_t index, const run_pl
 }
 
 net::awaitable<void> recheck_connections(shard& s) {
+    const phase_member member(s);
     reply_reader reader(1);
     while (s.next_socket < s.sockets.size() && !s.deadline_passed) {
         tcp::socket& socket = s.sockets[s.next_socket++];
@@ -289,13 +317,6 @@ net::awaitable<void> enforce_deadline(shard& s, steady_clock::time_point deadlin
     s.deadline_passed = true;
     for (auto& socket : s.sockets) {
         close_socket(socket);
-    }
-}
-
-net::awaitable<void> run_counted(shard& s, net::awaitable<void> work) {
-    co_await std::move(work);
-    if (s.running.fetch_sub(1, std::memory_order_relaxed) == 1) {
-        s.deadline_timer.cancel();
     }
 }
 

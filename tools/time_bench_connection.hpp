@@ -24,6 +24,9 @@ struct run_plan {
     bool in_window(std::chrono::steady_clock::time_point t) const { return t >= window_start && t < window_end; }
 };
 
+// Each of the coroutines below counts itself out of its shard's phase when it
+// ends (shard::running), however it ends; the last one stops the watchdog.
+
 // Open phase, one worker: takes the shard's sockets in turn, connects each and
 // checks one TIME reply. A socket that fails is closed and counted.
 boost::asio::awaitable<void> open_connections(shard& s, boost::asio::ip::tcp::endpoint target);
@@ -42,8 +45,5 @@ boost::asio::awaitable<void> recheck_connections(shard& s);
 // The phase's watchdog: at `deadline` closes every socket still open, unless
 // the phase's last coroutine ended first and cancelled the wait.
 boost::asio::awaitable<void> enforce_deadline(shard& s, std::chrono::steady_clock::time_point deadline);
-
-// Runs `work`, then counts it out of the phase; the last one stops the watchdog.
-boost::asio::awaitable<void> run_counted(shard& s, boost::asio::awaitable<void> work);
 
 }  // namespace time_tools

@@ -181,7 +181,7 @@ bool is_expected(time_server::command command, std::string_view line) {
 
 // After QUIT the server sends nothing and closes: end of stream, no bytes.
 net::awaitable<outcome> expect_close(conversation& c) {
-    std::array<char, max_reply_bytes> scrap;
+    std::array<char, max_reply_bytes> scrap{};
     auto [error, bytes] = co_await c.socket.async_read_some(net::buffer(scrap), use_tuple);
     if (bytes > 0) {
         co_return unexpected("a reply to QUIT, which has none", std::string_view(scrap.data(), bytes));
