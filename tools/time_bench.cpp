@@ -7,6 +7,7 @@
 // bounded by a deadline that its watchdogs enforce.
 #include "time_bench.hpp"
 
+#include "reply_check.hpp"
 #include "time_bench_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -235,7 +236,7 @@ private:
         plan.target = target_;
         plan.depth = o_.depth;
         for (unsigned i = 0; i < o_.depth; ++i) {
-            plan.batch += "TIME\r\n";
+            plan.batch += time_request;
         }
         const auto start = steady_clock::now();
         plan.window_start = start + to_steady(o_.warmup);
