@@ -61,6 +61,22 @@ const CLI::Validator log_level_name(
 
 }  // namespace
 
+std::optional<int> parse_flags(CLI::App& app, int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        out << app.help();
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        out << app.version() << '\n';
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        err << app.get_name() << ": " << e.what() << " (see --help)\n";
+        return bad_usage_exit_code;
+    }
+    return std::nullopt;
+}
+
 const char* version() {
     return TIME_SERVER_VERSION;
 }
@@ -102,17 +118,8 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
         ->check(log_level_name)
         ->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        out << app.help();
-        return 0;
-    } catch (const CLI::CallForVersion&) {
-        out << app.version() << '\n';
-        return 0;
-    } catch (const CLI::ParseError& e) {
-        err << "time_server: " << e.what() << " (see --help)\n";
-        return bad_usage_exit_code;
+    if (const auto exit_code = parse_flags(app, argc, argv, out, err)) {
+        return *exit_code;
     }
 
     config.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -13,7 +13,6 @@ namespace time_tools {
 
 namespace {
 
-constexpr int bad_usage_exit_code = 2;
 constexpr unsigned max_connections = 1'000'000;
 constexpr unsigned max_depth = 4096;
 constexpr unsigned max_threads = 64;
@@ -76,17 +75,8 @@ std::variant<bench_options, int> parse_bench_command_line(int argc, const char* 
     bool quiet = false;
     app.add_flag("-q,--quiet", quiet, "no progress lines on stderr");
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        out << app.help();
-        return 0;
-    } catch (const CLI::CallForVersion&) {
-        out << app.version() << '\n';
-        return 0;
-    } catch (const CLI::ParseError& e) {
-        err << "time_bench: " << e.what() << " (see --help)\n";
-        return bad_usage_exit_code;
+    if (const auto exit_code = time_server::parse_flags(app, argc, argv, out, err)) {
+        return *exit_code;
     }
 
     if (options.mode == bench_mode::idle && connections->count() == 0) {

@@ -62,17 +62,9 @@ std::variant<client_options, int> parse_client_command_line(int argc, const char
         ->check(CLI::Range(0.001, max_seconds))
         ->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        out << app.help();
-        return static_cast<int>(client_exit::ok);
-    } catch (const CLI::CallForVersion&) {
-        out << app.version() << '\n';
-        return static_cast<int>(client_exit::ok);
-    } catch (const CLI::ParseError& e) {
-        err << "time_client: " << e.what() << " (see --help)\n";
-        return static_cast<int>(client_exit::bad_usage);
+    // 0 after --help or --version, 2 (client_exit::bad_usage) for a bad flag.
+    if (const auto exit_code = time_server::parse_flags(app, argc, argv, out, err)) {
+        return *exit_code;
     }
 
     options.command = time_server::parse_command(command);

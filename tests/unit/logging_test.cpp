@@ -4,6 +4,8 @@
 
 #include "log_format.hpp"
 
+#include "scoped_tz.hpp"
+
 #include <catch2/catch.hpp>
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
@@ -21,30 +23,7 @@ namespace {
 using time_server::parse_log_level;
 using namespace std::chrono_literals;
 
-// Sets TZ for one test and puts the old value back.
-class scoped_tz {
-public:
-    explicit scoped_tz(const char* zone) {
-        if (const char* old = std::getenv("TZ")) {
-            old_ = old;
-        }
-        ::setenv("TZ", zone, 1);
-        ::tzset();
-    }
-    ~scoped_tz() {
-        if (old_) {
-            ::setenv("TZ", old_->c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-    scoped_tz(const scoped_tz&) = delete;
-    scoped_tz& operator=(const scoped_tz&) = delete;
-
-private:
-    std::optional<std::string> old_;
-};
+using test_support::scoped_tz;
 
 std::chrono::system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s,
                                           std::chrono::milliseconds ms) {

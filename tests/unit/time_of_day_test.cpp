@@ -2,6 +2,8 @@
 // honoured), zero padding, and the per-second cache never serving a stale second.
 #include "time_of_day.hpp"
 
+#include "scoped_tz.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -22,31 +24,7 @@ system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int 
     return day + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
-// Sets TZ for one test and puts the old value back, so the other tests in
-// this process keep their zone.
-class scoped_tz {
-public:
-    explicit scoped_tz(const char* zone) {
-        if (const char* old = std::getenv("TZ")) {
-            old_ = old;
-        }
-        ::setenv("TZ", zone, 1);
-        ::tzset();
-    }
-    ~scoped_tz() {
-        if (old_) {
-            ::setenv("TZ", old_->c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-    scoped_tz(const scoped_tz&) = delete;
-    scoped_tz& operator=(const scoped_tz&) = delete;
-
-private:
-    std::optional<std::string> old_;
-};
+using test_support::scoped_tz;
 
 TEST_CASE("time_of_day formats UTC as 24-hour hh:mm:ss", "[unit][time]") {
     time_server::time_of_day face(true);
