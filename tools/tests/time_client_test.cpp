@@ -2,6 +2,7 @@
 // loopback and against fakes that misbehave, plus its command line.
 #include "time_client.hpp"
 #include "client_command_line.hpp"
+#include "reply_check.hpp"
 #include "test_servers.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -59,7 +59,11 @@ std::variant<client_options, int> parse(std::vector<const char*> args, std::stri
     return parsed;
 }
 
-const std::regex time_line("JAM ([01][0-9]|2[0-3]):[0-5][0-9]:[0-6][0-9]\n");
+// One reply line as printed: "JAM hh:mm:ss" and a newline (no std::regex: GCC 12's
+// headers trip -Wmaybe-uninitialized at -O2, an error in the sanitizer presets).
+bool is_one_time_line(const std::string& out) {
+    return out.size() == 13 && out.back() == '\n' && time_tools::is_time_reply_line(out.substr(0, 12));
+}
 
 }  // namespace
 
@@ -67,7 +71,7 @@ TEST_CASE("TIME prints one JAM line and exits 0", "[client]") {
     const tools_test::running_server server;
     const auto result = run(to_port(server.port()));
     CHECK(result.code == client_exit::ok);
-    CHECK(std::regex_match(result.out, time_line));
+    CHECK(is_one_time_line(result.out));
     CHECK(result.err.empty());
 }
 
