@@ -6,7 +6,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -55,21 +54,18 @@ void report_unexpected_exit::operator()(const std::exception_ptr& failure) const
     }
 }
 
-net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::executor_type session_executor,
+net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor sessions,
                                     server_context& ctx) {
     net::steady_timer backoff(acceptor.get_executor());
     bool out_of_descriptors = false;
     for (;;) {
         tcp::endpoint peer;
-        // The next client's socket is bound to a strand of its own, so its
-        // session's handlers never run in parallel. (A strand of the
-        // io_context's own executor type is small enough to live inside the
-        // socket's any_io_executor; a strand of an any_io_executor would cost
-        // a heap allocation per copy.)
-        const net::any_io_executor session_strand = net::make_strand(session_executor);
-        // Suspends until a client connects, or until server::stop() closes the
-        // acceptor; the loop resumes on the acceptor's strand (control_).
-        auto [error, socket] = co_await acceptor.async_accept(session_strand, peer, use_tuple);
+        // The client's socket is bound to the io_context's executor: any
+        // free thread runs the session's next step (see session_socket.hpp
+        // for why no strand is needed). Suspends until a client connects, or
+        // until server::stop() closes the acceptor; the loop resumes on the
+        // acceptor's strand (control_).
+        auto [error, socket] = co_await acceptor.async_accept(sessions, peer, use_tuple);
         if (!acceptor.is_open()) {
             co_return;  // server::stop() closed it
         }
@@ -100,11 +96,10 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, net::io_context::ex
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
 
-        const auto executor = socket.get_executor();
         if (ctx.registry.try_admit()) {
-            net::co_spawn(executor, serve_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+            net::co_spawn(sessions, serve_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
         } else {
-            net::co_spawn(executor, refuse_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+            net::co_spawn(sessions, refuse_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
         }
     }
 }

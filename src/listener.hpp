@@ -13,10 +13,10 @@
 
 namespace time_server {
 
-// Accepts clients until the acceptor is closed, each on a new strand of
-// `session_executor`, and spawns a session (or a refusal) for each.
+// Accepts clients until the acceptor is closed and spawns a session (or a
+// refusal) for each, on `sessions`: the io_context's executor.
 boost::asio::awaitable<void> accept_clients(boost::asio::ip::tcp::acceptor& acceptor,
-                                            boost::asio::io_context::executor_type session_executor,
+                                            session_executor sessions,
                                             server_context& ctx);
 
 // Every fraction of the idle timeout, closes the sessions that have been idle

@@ -11,7 +11,7 @@
 #include "protocol.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
@@ -33,7 +33,7 @@ constexpr std::size_t linger_max_bytes = std::size_t{64} * 1024;
 
 // Errors come back as values, so expected ones are compared by name and none
 // escapes as an exception.
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr auto use_tuple = net::as_tuple(net::deferred);
 
 // Everything a session keeps besides its socket.
 struct conversation {
@@ -88,14 +88,31 @@ bool answer(conversation& c, std::string_view request) {
 // Reads whatever the client has sent into the framer's free space. A plain
 // function returning Asio's awaitable, not a coroutine: it adds no coroutine
 // frame to every idle session (the caller commits the bytes).
-auto read_into(tcp::socket& socket, line_framer& framer) {
+auto read_into(session_socket& socket, line_framer& framer) {
     const auto space = framer.prepare();
     return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
 }
 
-// Sends every pending reply in one write; a plain function too.
-auto write_replies(tcp::socket& socket, const std::string& replies) {
-    return net::async_write(socket, net::buffer(replies), use_tuple);
+// Sends the replies to the lines of one read, all at once. The socket is in
+// non-blocking mode, so write_some() hands the bytes to the kernel at once or
+// says would_block: the usual case costs one send(2) and no trip through the
+// io_context's queue. Only a client that does not read its replies, so that
+// its socket buffer is full, makes the session suspend here.
+session_task<error_code> send_replies(session_socket& socket, std::string& replies) {
+    for (std::size_t sent = 0; sent < replies.size();) {
+        error_code error;
+        sent += socket.write_some(net::buffer(replies) + sent, error);
+        if (error == net::error::would_block) {
+            // Suspends until the client has read enough to make room.
+            auto [wait_error] = co_await socket.async_wait(session_socket::wait_write, use_tuple);
+            error = wait_error;
+        }
+        if (error) {
+            co_return error;
+        }
+    }
+    replies.clear();  // keeps the capacity: no allocation on the next request
+    co_return error_code{};
 }
 
 ending failed(const conversation& c, error_code error) {
@@ -138,19 +155,14 @@ std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_s
 
 // The session loop: answer what has been read, send the answers in one
 // write, read more, repeat.
-net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
+session_task<ending> converse(session_socket& socket, conversation& c) {
     bool end_of_stream = false;  // the client has closed its sending side
     for (;;) {
         const auto finished = answer_buffered_lines(c, end_of_stream);
         if (!c.replies.empty()) {
-            // The kernel usually takes the bytes at once, but Asio never
-            // completes an operation inside its initiation: the session
-            // suspends, the completion is queued, and the session resumes on
-            // its strand (on whichever thread is free) a moment later. It
-            // stays suspended for longer only when the client does not read
-            // and its socket buffer is full.
-            auto [error, bytes] = co_await write_replies(socket, c.replies);
-            c.replies.clear();  // keeps the capacity: no allocation on the next request
+            // Runs send_replies like a function call; it returns at once
+            // unless the client's socket buffer is full.
+            const error_code error = co_await send_replies(socket, c.replies);
             if (error) {
                 co_return failed(c, error);
             }
@@ -162,6 +174,9 @@ net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
         // registry closes the socket. One read often brings many lines.
         auto [error, bytes] = co_await read_into(socket, c.framer);
         c.framer.commit(bytes);
+        if (c.membership.reason() != close_reason::none) {
+            co_return ending{ending::closed_by_server};  // shut down by the registry: the read saw EOF or an error
+        }
         if (error == net::error::eof) {
             end_of_stream = true;  // its complete and unterminated lines are still answered
         } else if (error) {
@@ -179,9 +194,9 @@ net::awaitable<ending> converse(tcp::socket& socket, conversation& c) {
 // never sees the reply it was sent. So, like nginx's lingering close: send
 // FIN, then read and drop what the client still sends until it closes too,
 // for half a second and 64 KiB at most.
-net::awaitable<void> linger_before_close(tcp::socket& socket, conversation& c) {
+session_task<void> linger_before_close(session_socket& socket, conversation& c) {
     error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(session_socket::shutdown_send, ignored);
     c.membership.expire_within(linger_time);  // the watchdog closes it after that
     std::array<char, 512> scrap{};
     for (std::size_t drained = 0; drained < linger_max_bytes;) {
@@ -194,7 +209,7 @@ net::awaitable<void> linger_before_close(tcp::socket& socket, conversation& c) {
     }
 }
 
-bool client_may_still_send(const tcp::socket& socket, const conversation& c, const ending& end) {
+bool client_may_still_send(const session_socket& socket, const conversation& c, const ending& end) {
     if (end.how == ending::line_too_long) {
         return true;
     }
@@ -227,12 +242,14 @@ void log_ending(const conversation& c, const ending& end) {
 
 }  // namespace
 
-net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
+session_task<void> serve_client(session_socket socket, tcp::endpoint peer, server_context& ctx) {
     session_registry::entry membership(ctx.registry, socket);
     conversation c{
         ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc),
         {}};
     ctx.log.info("Menerima koneksi baru dari {}", c.peer);
+    error_code ignored;
+    socket.non_blocking(true, ignored);  // for send_replies' write_some()
 
     // Awaiting a coroutine of our own runs it at once, on this strand and
     // thread, like a function call; it suspends only where it awaits I/O.
@@ -242,13 +259,12 @@ net::awaitable<void> serve_client(tcp::socket socket, tcp::endpoint peer, server
     if (client_may_still_send(socket, c, end)) {
         co_await linger_before_close(socket, c);  // at most 0.5 s: the watchdog closes it
     }
-    error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    socket.shutdown(session_socket::shutdown_both, ignored);
+    membership.close(socket);
     ctx.log.info("Koneksi dengan {} telah ditutup.", c.peer);
 }
 
-net::awaitable<void> refuse_client(tcp::socket socket, tcp::endpoint peer, server_context& ctx) {
+session_task<void> refuse_client(session_socket socket, tcp::endpoint peer, server_context& ctx) {
     ctx.log.warn("Server sedang penuh ({} koneksi), menolak koneksi dari {}", ctx.config.max_connections,
                  peer_for_log(ctx, peer));
     // A few bytes into an empty socket buffer: the kernel takes them at once
@@ -256,7 +272,7 @@ net::awaitable<void> refuse_client(tcp::socket socket, tcp::endpoint peer, serve
     // fails, the client is gone anyway.
     co_await net::async_write(socket, net::buffer(server_busy_reply), use_tuple);
     error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.shutdown(session_socket::shutdown_both, ignored);
     socket.close(ignored);
 }
 

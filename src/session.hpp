@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server_context.hpp"
+#include "session_socket.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,11 +11,11 @@ namespace time_server {
 
 // Serves one admitted client until it quits, hangs up, breaks a limit or the
 // server stops. Takes the socket by value: the coroutine frame owns it.
-boost::asio::awaitable<void> serve_client(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+session_task<void> serve_client(session_socket socket, boost::asio::ip::tcp::endpoint peer,
                                           server_context& ctx);
 
 // Tells a client over --max-connections that the server is full, then closes.
-boost::asio::awaitable<void> refuse_client(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+session_task<void> refuse_client(session_socket socket, boost::asio::ip::tcp::endpoint peer,
                                            server_context& ctx);
 
 }  // namespace time_server

@@ -1,11 +1,9 @@
 // session_registry.cpp - admission, idle sweep and shutdown of sessions.
 #include "session_registry.hpp"
 
-#include <boost/asio/post.hpp>
+#include <sys/socket.h>
 
 namespace time_server {
-
-namespace net = boost::asio;
 
 bool session_registry::try_admit() {
     auto count = admitted_.load(std::memory_order_relaxed);
@@ -20,11 +18,10 @@ bool session_registry::try_admit() {
 void session_registry::close_expired(clock::time_point now) {
     const auto now_ticks = now.time_since_epoch().count();
     std::lock_guard lock(mutex_);
-    for (auto& [id, session] : entries_) {
-        if (!session->close_posted_ && session->deadline_.load(entry::relaxed) <= now_ticks) {
-            session->close_posted_ = true;
-            net::post(session->socket_.get_executor(),
-                      [this, id = id] { close_on_strand(id, close_reason::idle_timeout); });
+    for (auto& session : entries_) {
+        if (session.reason_.load(entry::relaxed) == close_reason::none &&
+            session.deadline_.load(entry::relaxed) <= now_ticks) {
+            end(session, close_reason::idle_timeout);
         }
     }
 }
@@ -32,11 +29,10 @@ void session_registry::close_expired(clock::time_point now) {
 void session_registry::close_all() {
     std::lock_guard lock(mutex_);
     closing_all_ = true;
-    for (auto& [id, session] : entries_) {
-        // Even a session already told to close for idleness gets this: the
-        // latest reason wins, and closing twice is harmless.
-        session->close_posted_ = true;
-        net::post(session->socket_.get_executor(), [this, id = id] { close_on_strand(id, close_reason::shutdown); });
+    for (auto& session : entries_) {
+        // Even a session already ended for idleness gets this: the latest
+        // reason wins, and shutting down twice is harmless.
+        end(session, close_reason::shutdown);
     }
 }
 
@@ -45,33 +41,23 @@ bool session_registry::is_closing() const {
     return closing_all_;
 }
 
-// Runs on the session's strand, so the session's coroutine is suspended (it
-// cannot run on two threads) and its frame, which owns the socket, is alive
-// exactly when its id is still registered: the entry leaves the map on this
-// same strand before the frame goes away.
-void session_registry::close_on_strand(std::uint64_t id, close_reason reason) {
-    std::lock_guard lock(mutex_);
-    const auto found = entries_.find(id);
-    if (found == entries_.end()) {
-        return;
-    }
-    found->second->reason_ = reason;
-    boost::system::error_code ignored;
-    found->second->socket_.close(ignored);  // the pending read or write ends with operation_aborted
+// The session is registered, so its descriptor is still its own: it leaves the
+// registry (under mutex_) before it closes its socket. shutdown(2) ends the
+// connection both ways and wakes the session's pending read (end of stream)
+// or write (broken pipe); the session reads the reason and closes its socket.
+void session_registry::end(entry& session, close_reason reason) {
+    session.reason_.store(reason, std::memory_order_release);
+    ::shutdown(session.descriptor_, SHUT_RDWR);
 }
 
-session_registry::entry::entry(session_registry& registry, net::ip::tcp::socket& socket)
+session_registry::entry::entry(session_registry& registry, session_socket& socket)
     : registry_(registry),
-      socket_(socket),
+      descriptor_(socket.native_handle()),
       deadline_((clock::now() + registry.idle_timeout_).time_since_epoch().count()) {
     std::lock_guard lock(registry_.mutex_);
-    id_ = registry_.next_id_++;
-    registry_.entries_.emplace(id_, this);
+    registry_.entries_.push_back(*this);
     if (registry_.closing_all_) {
-        // Shutdown began between accept and now: close on this strand at once.
-        reason_ = close_reason::shutdown;
-        boost::system::error_code ignored;
-        socket_.close(ignored);
+        end(*this, close_reason::shutdown);  // shutdown began between accept and now
     }
 }
 
@@ -82,11 +68,21 @@ void session_registry::entry::expire_within(clock::duration time) {
     }
 }
 
-session_registry::entry::~entry() {
-    {
-        std::lock_guard lock(registry_.mutex_);
-        registry_.entries_.erase(id_);
+void session_registry::entry::leave() {
+    std::lock_guard lock(registry_.mutex_);
+    if (is_linked()) {
+        registry_.entries_.erase(registry_.entries_.iterator_to(*this));
     }
+}
+
+void session_registry::entry::close(session_socket& socket) {
+    leave();
+    boost::system::error_code ignored;
+    socket.close(ignored);
+}
+
+session_registry::entry::~entry() {
+    leave();  // still registered if the session ended by an exception
     registry_.admitted_.fetch_sub(1, std::memory_order_relaxed);
 }
 

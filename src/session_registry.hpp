@@ -2,23 +2,27 @@
 // there are (--max-connections), which ones have been idle too long (the
 // watchdog), and all of them at shutdown.
 //
-// The registry never touches a session's socket from its own thread: it posts
-// the close to the session's strand, where the session's coroutine runs, so a
-// socket is only ever used by one thread at a time.
+// The registry never touches a session's socket object, which belongs to the
+// session's coroutine alone. To end a session it shuts the connection down at
+// the operating-system level (shutdown(2) on the descriptor, which is safe from
+// any thread): the session's pending read or write then completes, the
+// session sees why in its entry, and it closes its socket itself. So a session
+// needs no strand: only one of its operations is ever pending, and nothing
+// else uses its socket.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include "session_socket.hpp"
+
+#include <boost/intrusive/list.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
-#include <unordered_map>
 
 namespace time_server {
 
-// Why the registry closed a session's socket; the session logs accordingly.
+// Why the registry ended a session; the session logs accordingly.
 enum class close_reason { none, idle_timeout, shutdown };
 
 class session_registry {
@@ -35,33 +39,35 @@ public:
 
     std::size_t size() const { return admitted_.load(std::memory_order_relaxed); }
 
-    // Closes every session whose deadline has passed: its last complete line is
+    // Ends every session whose deadline has passed: its last complete line is
     // older than the idle timeout, or it asked for a bounded close.
     void close_expired(clock::time_point now);
 
-    // Closes every session, and any session that registers from now on.
+    // Ends every session, and any session that registers from now on.
     void close_all();
 
     // Whether close_all() has been called: the server is stopping.
     bool is_closing() const;
 
 private:
-    void close_on_strand(std::uint64_t id, close_reason reason);
+    // An intrusive list: registering a session allocates nothing.
+    using entry_list = boost::intrusive::list<entry, boost::intrusive::base_hook<boost::intrusive::list_base_hook<>>,
+                                              boost::intrusive::constant_time_size<false>>;
+
+    static void end(entry& session, close_reason reason);  // with mutex_ held
 
     const std::size_t max_sessions_;
     const clock::duration idle_timeout_;
     std::atomic<std::size_t> admitted_{0};
-    mutable std::mutex mutex_;  // guards everything below
-    std::unordered_map<std::uint64_t, entry*> entries_;
-    std::uint64_t next_id_ = 0;
+    mutable std::mutex mutex_;  // guards everything below, and every entry's link
+    entry_list entries_;
     bool closing_all_ = false;
 };
 
-// A session's membership, alive as long as its coroutine runs. Created and
-// destroyed on the session's strand.
-class session_registry::entry {
+// A session's membership, alive as long as its coroutine runs.
+class session_registry::entry : public boost::intrusive::list_base_hook<> {
 public:
-    entry(session_registry& registry, boost::asio::ip::tcp::socket& socket);
+    entry(session_registry& registry, session_socket& socket);
     ~entry();
     entry(const entry&) = delete;
     entry& operator=(const entry&) = delete;
@@ -69,22 +75,26 @@ public:
     // A complete line arrived: the idle clock starts again.
     void touch() { deadline_.store((clock::now() + registry_.idle_timeout_).time_since_epoch().count(), relaxed); }
 
-    // Be closed by the watchdog within `time` at the latest (a lingering close).
+    // Be ended by the watchdog within `time` at the latest (a lingering close).
     void expire_within(clock::duration time);
 
-    // Why the registry closed the socket; none if it did not. Strand only.
-    close_reason reason() const { return reason_; }
+    // Why the registry ended the session; none if it did not.
+    close_reason reason() const { return reason_.load(std::memory_order_acquire); }
+
+    // Leaves the registry, then closes the socket. In this order the registry
+    // can never shut down a descriptor number that the kernel has already
+    // given to a newer connection.
+    void close(session_socket& socket);
 
 private:
     friend class session_registry;
+    void leave();
 
-    session_registry& registry_;
-    boost::asio::ip::tcp::socket& socket_;
-    std::uint64_t id_;
     static constexpr auto relaxed = std::memory_order_relaxed;  // a lone value: no ordering needed
+    session_registry& registry_;
+    const session_socket::native_handle_type descriptor_;
     std::atomic<clock::rep> deadline_;
-    bool close_posted_ = false;  // guarded by the registry's mutex
-    close_reason reason_ = close_reason::none;
+    std::atomic<close_reason> reason_{close_reason::none};
 };
 
 }  // namespace time_server
