@@ -9,7 +9,7 @@ namespace {
 
 // Large enough for a pipelined burst of a few dozen requests in one read,
 // small enough that ten thousand idle connections cost little.
-constexpr std::size_t initial_capacity = 128;
+constexpr std::size_t initial_capacity = 64;
 
 std::string_view without_trailing_cr(std::string_view line) {
     if (!line.empty() && line.back() == '\r') {
@@ -21,7 +21,7 @@ std::string_view without_trailing_cr(std::string_view line) {
 }  // namespace
 
 line_framer::line_framer(std::size_t max_line_bytes)
-    : limit_(max_line_bytes + 1), buffer_(std::min(initial_capacity, limit_)) {}
+    : limit_(static_cast<offset>(max_line_bytes + 1)), buffer_(std::min<std::size_t>(initial_capacity, limit_)) {}
 
 std::span<char> line_framer::prepare() {
     if (begin_ == end_) {
@@ -34,14 +34,14 @@ std::span<char> line_framer::prepare() {
         begin_ = 0;
     }
     if ((end_ == buffer_.size() || last_read_filled_) && buffer_.size() < limit_) {
-        buffer_.resize(std::min(limit_, buffer_.size() * 4));
+        buffer_.resize(std::min<std::size_t>(limit_, buffer_.size() * 4));
     }
     return {buffer_.data() + end_, buffer_.size() - end_};
 }
 
 void line_framer::commit(std::size_t bytes_read) {
     last_read_filled_ = end_ + bytes_read == buffer_.size();
-    end_ += bytes_read;
+    end_ += static_cast<offset>(bytes_read);
 }
 
 line_framer::result line_framer::next() {
@@ -61,7 +61,7 @@ line_framer::result line_framer::next() {
         return {status::too_long, {}};
     }
     const std::string_view line(data + begin_, lf_pos - begin_);
-    begin_ = scanned_ = lf_pos + 1;
+    begin_ = scanned_ = static_cast<offset>(lf_pos + 1);
     return {status::line, without_trailing_cr(line)};
 }
 

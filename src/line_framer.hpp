@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -45,11 +46,14 @@ public:
     std::size_t capacity() const { return buffer_.size(); }
 
 private:
-    std::size_t limit_;  // max_line + 1: a full line and its LF
+    // 32-bit offsets (a line is at most 1 MiB, see --max-line): every idle
+    // session keeps a framer, and this keeps it at 48 bytes.
+    using offset = std::uint32_t;
+    offset limit_;  // max_line + 1: a full line and its LF
+    offset begin_ = 0;    // first byte not yet returned as a line
+    offset scanned_ = 0;  // bytes before this hold no LF (no rescans)
+    offset end_ = 0;      // one past the last byte read
     std::vector<char> buffer_;
-    std::size_t begin_ = 0;    // first byte not yet returned as a line
-    std::size_t scanned_ = 0;  // bytes before this hold no LF (no rescans)
-    std::size_t end_ = 0;      // one past the last byte read
     bool last_read_filled_ = false;
 };
 

@@ -45,6 +45,23 @@ struct conversation {
     std::string replies;     // answers to the lines of one read, sent in one write
 };
 
+// When the lines of one read arrived. The clock is read once per read, not per
+// line: a pipelining client may send hundreds of lines at once.
+class arrival_time {
+public:
+    explicit arrival_time(const wall_clock& clock) : clock_(clock) {}
+    std::chrono::system_clock::time_point get() {
+        if (!time_) {
+            time_ = clock_();  // only when a line asks for the time
+        }
+        return *time_;
+    }
+
+private:
+    const wall_clock& clock_;
+    std::optional<std::chrono::system_clock::time_point> time_;
+};
+
 // How the conversation ended: decides the log line before the closing one.
 struct ending {
     enum kind { quit, client_closed, line_too_long, closed_by_server, io_error } how;
@@ -57,11 +74,11 @@ std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
 }
 
 // Answers one request into c.replies. Returns false when the client quits.
-bool answer(conversation& c, std::string_view request) {
+bool answer(conversation& c, std::string_view request, arrival_time& arrived) {
     auto& log = c.ctx.log;
     switch (parse_command(request)) {
     case command::time: {
-        const auto hh_mm_ss = c.clock_face.format(c.ctx.clock());
+        const auto hh_mm_ss = c.clock_face.format(arrived.get());
         append_time_reply(c.replies, hh_mm_ss);
         log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
         log.info("Mengirim waktu '{}' ke {}", hh_mm_ss, c.peer);
@@ -128,11 +145,12 @@ ending failed(const conversation& c, error_code error) {
 // in c.replies. At the end of the client's stream an unterminated last line
 // counts too. Says how the conversation ends, or nothing to keep reading.
 std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_stream) {
+    arrival_time arrived(c.ctx.clock);
     for (;;) {
         const auto next = c.framer.next();
         switch (next.state) {
         case line_framer::status::line:
-            if (!answer(c, next.line)) {
+            if (!answer(c, next.line, arrived)) {
                 return ending::quit;  // what came after QUIT is ignored
             }
             break;
@@ -145,46 +163,10 @@ std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_s
             if (!end_of_stream) {
                 return std::nullopt;
             }
-            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last)) {
+            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last, arrived)) {
                 return ending::quit;
             }
             return ending::client_closed;
-        }
-    }
-}
-
-// The session loop: answer what has been read, send the answers in one
-// write, read more, repeat.
-session_task<ending> converse(session_socket& socket, conversation& c) {
-    bool end_of_stream = false;  // the client has closed its sending side
-    for (;;) {
-        const auto finished = answer_buffered_lines(c, end_of_stream);
-        if (!c.replies.empty()) {
-            // Runs send_replies like a function call; it returns at once
-            // unless the client's socket buffer is full.
-            const error_code error = co_await send_replies(socket, c.replies);
-            if (error) {
-                co_return failed(c, error);
-            }
-        }
-        if (finished) {
-            co_return ending{*finished};
-        }
-        // Suspends until at least one byte arrives, the client closes, or the
-        // registry closes the socket. One read often brings many lines.
-        auto [error, bytes] = co_await read_into(socket, c.framer);
-        c.framer.commit(bytes);
-        if (c.membership.reason() != close_reason::none) {
-            co_return ending{ending::closed_by_server};  // shut down by the registry: the read saw EOF or an error
-        }
-        if (error == net::error::eof) {
-            end_of_stream = true;  // its complete and unterminated lines are still answered
-        } else if (error) {
-            co_return failed(c, error);
-        } else if (c.framer.has_complete_line()) {
-            // Only a complete line restarts the idle clock; a trickle of
-            // bytes without a LF does not keep a connection alive.
-            c.membership.touch();
         }
     }
 }
@@ -251,9 +233,49 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     error_code ignored;
     socket.non_blocking(true, ignored);  // for send_replies' write_some()
 
-    // Awaiting a coroutine of our own runs it at once, on this strand and
-    // thread, like a function call; it suspends only where it awaits I/O.
-    const ending end = co_await converse(socket, c);
+    // The conversation: answer what has been read, send the answers in one
+    // write, read more, repeat. It is written out here rather than in a
+    // coroutine of its own because a suspended coroutine keeps the frames of
+    // all its callers: one frame per idle session is what lets ten thousand
+    // idle clients cost little (docs/performance.md).
+    ending end{};
+    bool end_of_stream = false;  // the client has closed its sending side
+    for (;;) {
+        const auto finished = answer_buffered_lines(c, end_of_stream);
+        if (!c.replies.empty()) {
+            // Awaiting a coroutine of our own runs it at once, on this
+            // thread, like a function call; send_replies returns without
+            // suspending unless the client's socket buffer is full.
+            const error_code error = co_await send_replies(socket, c.replies);
+            if (error) {
+                end = failed(c, error);
+                break;
+            }
+        }
+        if (finished) {
+            end = {*finished};
+            break;
+        }
+        // Suspends until at least one byte arrives, the client closes, or the
+        // registry shuts the connection down. One read often brings many
+        // lines. Any free thread resumes the session.
+        auto [error, bytes] = co_await read_into(socket, c.framer);
+        c.framer.commit(bytes);
+        if (c.membership.reason() != close_reason::none) {
+            end = {ending::closed_by_server};  // the read saw the registry's shutdown as EOF or an error
+            break;
+        }
+        if (error == net::error::eof) {
+            end_of_stream = true;  // its complete and unterminated lines are still answered
+        } else if (error) {
+            end = failed(c, error);
+            break;
+        } else if (c.framer.has_complete_line()) {
+            // Only a complete line restarts the idle clock; a trickle of
+            // bytes without a LF does not keep a connection alive.
+            c.membership.touch();
+        }
+    }
 
     log_ending(c, end);
     if (client_may_still_send(socket, c, end)) {
