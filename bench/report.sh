@@ -136,7 +136,8 @@ busy_sample() {
 # ---------------------------------------------------------------- runs
 CPP_CMD="$(printf '%q' "$BIN") --port {port} --log-level off"
 CPP_LOGGED="$(printf '%q' "$BIN") --port {port}"
-RUN_ARGS=(--server "cpp=$CPP_CMD" --server-logged "cpp=$CPP_LOGGED")
+# cpp-1thread: the same binary on one thread, a diagnostic row (bench/summarize.py, "One thread")
+RUN_ARGS=(--server "cpp=$CPP_CMD" --server "cpp-1thread=$CPP_CMD --threads 1" --server-logged "cpp=$CPP_LOGGED")
 ((QUICK)) && RUN_ARGS+=(--quick)
 PRE=()
 GOT=()

@@ -25,8 +25,11 @@ import sys
 import time
 
 CPP = "cpp"
+# The same binary with --threads 1: not a target, a diagnosis of what the shared multi-threaded
+# io_context costs (bench/report.sh adds it; docs/performance.md explains it).
+ONE_THREAD = "cpp-1thread"
 ANCHOR = "epoll"
-PREFERRED = [CPP, ANCHOR, "go", "seed_py"]
+PREFERRED = [CPP, ONE_THREAD, ANCHOR, "go", "seed_py"]
 BUSY_PCT = 10.0  # CPU busy with other work before a run, in %, above which the page says "draft"
 THROUGHPUT_CELLS = ["pp_c1", "pp_c50", "pp_c1000", "pipe_c50_p64", "churn_c50"]
 
@@ -387,6 +390,31 @@ def targets(runs, idle_cell, idle_n):
     return rows
 
 
+def one_thread_rows(runs):
+    """The ratio targets again with cpp --threads 1 as the numerator: [(what, measured, per-run, goal, verdict)]"""
+    one, epoll = (ONE_THREAD, "quiet"), (ANCHOR, "quiet")
+    rows = []
+    for what, cell, metric, goal, ok, unit_fmt, unit in [
+            ("pingpong c=50 requests/s", "pp_c50", m_rps, "≥ 0.95×", lambda v: v >= 0.95, fmt_int, " req/s"),
+            ("server CPU per request at pingpong c=50", "pp_c50", m_cpu_per_req_us, "≤ 1.15×",
+             lambda v: v <= 1.15, fmt_us, " µs"),
+            ("pingpong c=1000 p99 latency", "pp_c1000", m_p99, "≤ 1.00×", lambda v: v <= 1.0, fmt_us, " µs"),
+            ("pipeline c=50 p=64 replies/s", "pipe_c50_p64", m_rps, "≥ 0.90×", lambda v: v >= 0.9, fmt_int,
+             " replies/s")]:
+        rs = ratios(runs, one, cell, epoll, cell, metric)
+        v = med(rs)
+        if v is None:
+            continue
+        a = med(values(runs, one, cell, metric))
+        b = med(values(runs, epoll, cell, metric))
+        bad = problems(runs, one, cell)
+        rows.append(("%s, %s ÷ epoll" % (what, ONE_THREAD),
+                     "%s (%s %s vs epoll %s%s)" % (fmt_ratio(v, 3), ONE_THREAD, unit_fmt(a), unit_fmt(b), unit),
+                     ", ".join("%.2f" % r for r in rs), goal,
+                     ("would be met" if ok(v) else "would not be met") + (" (⚠ " + "; ".join(bad) + ")" if bad else "")))
+    return rows
+
+
 # ----------------------------------------------------------------------------- chart data
 CHART_CELLS = [("pp_c50", "pingpong c=50"), ("pp_c1000", "pingpong c=1000"), ("churn_c50", "churn c=50"),
                ("pipe_c50_p64", "pipeline c=50 p=64")]
@@ -455,6 +483,9 @@ def report(args):
              "`JAM hh:mm:ss\\r\\n` and counts anything else as an error):")
     L.append("")
     L.append("- **cpp**: this repository's `time_server`;")
+    if any(k[0] == ONE_THREAD for k in keys):
+        L.append("- **%s**: the same `time_server` with `--threads 1`: not a target, a diagnosis (see *One "
+                 "thread* below);" % ONE_THREAD)
     L.append("- **epoll**: C, an edge-triggered epoll loop per thread on an `SO_REUSEPORT` listener, no logging: "
              "the upper bound;")
     L.append("- **go**: a goroutine per connection with `bufio` (`-quiet`);")
@@ -530,6 +561,21 @@ def report(args):
     L.append("")
     L.append("%d of %d targets met." % (met, len(trows)))
     L.append("")
+    orows = one_thread_rows(runs)
+    if orows:
+        L.append("### One thread")
+        L.append("")
+        L.append("The targets are for the design as shipped: one `io_context` run by as many threads as CPUs. The "
+                 "same binary with `--threads 1`, measured in the same runs, shows what that shared, "
+                 "multi-threaded `io_context` costs on this 2-core machine, where the load generator needs one "
+                 "core of its own (why, and the change that would remove the cost: "
+                 "[performance.md](performance.md#the-shared-multi-threaded-io_context)):")
+        L.append("")
+        L.append("| diagnosis, not a target | measured (median) | per run | goal | would it meet it |")
+        L.append("|---|---|---|---|---|")
+        for row in orows:
+            L.append("| " + " | ".join(row) + " |")
+        L.append("")
     L.append("## Chart")
     L.append("")
     L.append("![requests/s by server: pingpong c=50, pingpong c=1000 and churn c=50 in thousands per second; "
@@ -558,7 +604,7 @@ def report(args):
             f.write(text)
     sys.stdout.write(text)
     if args.chart_data:
-        servers = chart_data(runs, keys, args.chart_data)
+        servers = chart_data(runs, [k for k in keys if k[0] != ONE_THREAD], args.chart_data)
         if args.chart_meta:
             sub = "%s, %d run%s" % ((mach.get("date") or str(m0.get("date", "")))[:10], n, "" if n == 1 else "s")
             if quick:

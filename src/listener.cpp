@@ -95,6 +95,13 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor se
         // Replies are single small writes; do not let Nagle hold them back.
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
+        // A session's synchronous write_some() must never block a thread
+        // that serves other sessions (send_replies in session.cpp).
+        socket.non_blocking(true, error);
+        if (error) {
+            ctx.log.warn("Gagal menerima koneksi: {}", error.message());
+            continue;  // the socket closes as it goes out of scope
+        }
 
         if (ctx.registry.try_admit()) {
             net::co_spawn(sessions, serve_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});

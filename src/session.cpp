@@ -2,8 +2,8 @@
 //
 // Every co_await below suspends only this session. While it waits, the thread
 // that ran it goes back to io_context::run() and serves other sessions; when
-// the socket is ready, whichever thread is free resumes it, through this
-// session's strand, so the session never runs on two threads at once.
+// the socket is ready, whichever thread is free resumes it. A session has one
+// operation pending at a time, so it never runs on two threads at once.
 #include "session.hpp"
 
 #include "line_framer.hpp"
@@ -45,21 +45,37 @@ struct conversation {
     std::string replies;     // answers to the lines of one read, sent in one write
 };
 
-// When the lines of one read arrived. The clock is read once per read, not per
-// line: a pipelining client may send hundreds of lines at once.
-class arrival_time {
+// The TIME reply to the lines of one read, made once: the clock is read and
+// the reply formatted at most once per read, not once per line, since a
+// pipelining client may send hundreds of lines at once (they all arrived
+// together anyway).
+class reply_for_this_read {
 public:
-    explicit arrival_time(const wall_clock& clock) : clock_(clock) {}
-    std::chrono::system_clock::time_point get() {
-        if (!time_) {
-            time_ = clock_();  // only when a line asks for the time
-        }
-        return *time_;
+    reply_for_this_read(const wall_clock& clock, time_of_day& clock_face) : clock_(clock), clock_face_(clock_face) {}
+
+    // "hh:mm:ss"; valid as long as this object.
+    std::string_view hh_mm_ss() {
+        make();
+        return hh_mm_ss_;
+    }
+    // "JAM hh:mm:ss\r\n"
+    std::string_view time_reply() {
+        make();
+        return reply_;
     }
 
 private:
+    void make() {
+        if (reply_.empty()) {  // only when a line asks for the time
+            hh_mm_ss_ = clock_face_.format(clock_());
+            append_time_reply(reply_, hh_mm_ss_);  // 14 bytes: no allocation
+        }
+    }
+
     const wall_clock& clock_;
-    std::optional<std::chrono::system_clock::time_point> time_;
+    time_of_day& clock_face_;
+    std::string_view hh_mm_ss_;
+    std::string reply_;
 };
 
 // How the conversation ended: decides the log line before the closing one.
@@ -74,16 +90,16 @@ std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
 }
 
 // Answers one request into c.replies. Returns false when the client quits.
-bool answer(conversation& c, std::string_view request, arrival_time& arrived) {
+bool answer(conversation& c, std::string_view request, reply_for_this_read& now) {
     auto& log = c.ctx.log;
     switch (parse_command(request)) {
-    case command::time: {
-        const auto hh_mm_ss = c.clock_face.format(arrived.get());
-        append_time_reply(c.replies, hh_mm_ss);
-        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
-        log.info("Mengirim waktu '{}' ke {}", hh_mm_ss, c.peer);
+    case command::time:
+        c.replies.append(now.time_reply());
+        if (log.should_log(spdlog::level::info)) {  // the hot path: not even a call when quiet
+            log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+            log.info("Mengirim waktu '{}' ke {}", now.hh_mm_ss(), c.peer);
+        }
         return true;
-    }
     case command::quit:
         log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
         log.info("Klien {} meminta untuk keluar.", c.peer);
@@ -103,15 +119,15 @@ bool answer(conversation& c, std::string_view request, arrival_time& arrived) {
 }
 
 // Reads whatever the client has sent into the framer's free space. A plain
-// function returning Asio's awaitable, not a coroutine: it adds no coroutine
-// frame to every idle session (the caller commits the bytes).
+// function returning a deferred operation, not a coroutine: it adds no
+// coroutine frame to every idle session (the caller commits the bytes).
 auto read_into(session_socket& socket, line_framer& framer) {
     const auto space = framer.prepare();
     return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
 }
 
 // Sends the replies to the lines of one read, all at once. The socket is in
-// non-blocking mode, so write_some() hands the bytes to the kernel at once or
+// non-blocking mode (accept_clients sets it), so write_some() hands the bytes to the kernel at once or
 // says would_block: the usual case costs one send(2) and no trip through the
 // io_context's queue. Only a client that does not read its replies, so that
 // its socket buffer is full, makes the session suspend here.
@@ -133,8 +149,8 @@ session_task<error_code> send_replies(session_socket& socket, std::string& repli
 }
 
 ending failed(const conversation& c, error_code error) {
-    // A socket closed by the registry (idle timeout, shutdown) fails its
-    // pending operation with operation_aborted; that is not an I/O error.
+    // A connection the registry shut down (idle timeout, server stop) fails
+    // a pending write with a broken pipe; that is not an I/O error.
     if (c.membership.reason() != close_reason::none) {
         return {ending::closed_by_server};
     }
@@ -145,12 +161,12 @@ ending failed(const conversation& c, error_code error) {
 // in c.replies. At the end of the client's stream an unterminated last line
 // counts too. Says how the conversation ends, or nothing to keep reading.
 std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_stream) {
-    arrival_time arrived(c.ctx.clock);
+    reply_for_this_read now(c.ctx.clock, c.clock_face);
     for (;;) {
         const auto next = c.framer.next();
         switch (next.state) {
         case line_framer::status::line:
-            if (!answer(c, next.line, arrived)) {
+            if (!answer(c, next.line, now)) {
                 return ending::quit;  // what came after QUIT is ignored
             }
             break;
@@ -163,7 +179,7 @@ std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_s
             if (!end_of_stream) {
                 return std::nullopt;
             }
-            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last, arrived)) {
+            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last, now)) {
                 return ending::quit;
             }
             return ending::client_closed;
@@ -179,10 +195,10 @@ std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_s
 session_task<void> linger_before_close(session_socket& socket, conversation& c) {
     error_code ignored;
     socket.shutdown(session_socket::shutdown_send, ignored);
-    c.membership.expire_within(linger_time);  // the watchdog closes it after that
+    c.membership.expire_within(linger_time);  // the watchdog shuts it down after that
     std::array<char, 512> scrap{};
     for (std::size_t drained = 0; drained < linger_max_bytes;) {
-        // Suspends until the client sends more, closes, or the watchdog closes us.
+        // Suspends until the client sends more or closes, or the watchdog shuts us down.
         auto [error, bytes] = co_await socket.async_read_some(net::buffer(scrap), use_tuple);
         if (error) {
             break;
@@ -231,7 +247,6 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
         {}};
     ctx.log.info("Menerima koneksi baru dari {}", c.peer);
     error_code ignored;
-    socket.non_blocking(true, ignored);  // for send_replies' write_some()
 
     // The conversation: answer what has been read, send the answers in one
     // write, read more, repeat. It is written out here rather than in a
@@ -279,7 +294,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
 
     log_ending(c, end);
     if (client_may_still_send(socket, c, end)) {
-        co_await linger_before_close(socket, c);  // at most 0.5 s: the watchdog closes it
+        co_await linger_before_close(socket, c);  // at most 0.5 s: the watchdog ends it
     }
     socket.shutdown(session_socket::shutdown_both, ignored);
     membership.close(socket);
