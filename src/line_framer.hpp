@@ -49,7 +49,7 @@ private:
     // 32-bit offsets (a line is at most 1 MiB, see --max-line): every idle
     // session keeps a framer, and this keeps it at 48 bytes.
     using offset = std::uint32_t;
-    offset limit_;  // max_line + 1: a full line and its LF
+    offset limit_;        // max_line + 1: a full line and its LF
     offset begin_ = 0;    // first byte not yet returned as a line
     offset scanned_ = 0;  // bytes before this hold no LF (no rescans)
     offset end_ = 0;      // one past the last byte read

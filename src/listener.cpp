@@ -54,8 +54,7 @@ void report_unexpected_exit::operator()(const std::exception_ptr& failure) const
     }
 }
 
-net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor sessions,
-                                    server_context& ctx) {
+net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor sessions, server_context& ctx) {
     net::steady_timer backoff(acceptor.get_executor());
     bool out_of_descriptors = false;
     for (;;) {

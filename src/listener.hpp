@@ -15,8 +15,7 @@ namespace time_server {
 
 // Accepts clients until the acceptor is closed and spawns a session (or a
 // refusal) for each, on `sessions`: the io_context's executor.
-boost::asio::awaitable<void> accept_clients(boost::asio::ip::tcp::acceptor& acceptor,
-                                            session_executor sessions,
+boost::asio::awaitable<void> accept_clients(boost::asio::ip::tcp::acceptor& acceptor, session_executor sessions,
                                             server_context& ctx);
 
 // Every fraction of the idle timeout, closes the sessions that have been idle
