@@ -568,7 +568,7 @@ def report(args):
         L.append("The targets are for the design as shipped: one `io_context` run by as many threads as CPUs. The "
                  "same binary with `--threads 1`, measured in the same runs, shows what that shared, "
                  "multi-threaded `io_context` costs on this 2-core machine, where the load generator needs one "
-                 "core of its own (why, and the change that would remove the cost: "
+                 "core of its own (what the second thread costs, and what was tried: "
                  "[performance.md](performance.md#the-shared-multi-threaded-io_context)):")
         L.append("")
         L.append("| diagnosis, not a target | measured (median) | per run | goal | would it meet it |")
