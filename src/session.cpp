@@ -80,7 +80,7 @@ private:
 
 // How the conversation ended: decides the log line before the closing one.
 struct ending {
-    enum kind { quit, client_closed, line_too_long, closed_by_server, io_error } how;
+    enum kind { quit, client_closed, line_too_long, closed_by_server, io_error } how{};
     error_code error{};
 };
 
