@@ -2,46 +2,19 @@
 // answering "TANGGAL YYYY-MM-DD\r\n". Hidden tag: run it with
 // `exercise_tests "[exercise1]"` or `ctest -L exercise -R exercise1`.
 #include "running_server.hpp"
+#include "scoped_tz.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <ctime>
-#include <optional>
 #include <string>
 
 namespace {
 
 using test_support::fixed_time_reply;
 using test_support::running_server;
+using test_support::scoped_tz;
 
 constexpr std::string_view unknown_reply = "ERROR: Perintah tidak dikenal.\r\n";
-
-// Sets TZ for one test and puts the old value back afterwards. POSIX TZ
-// strings ("WIB-7" is UTC+7) need no time zone database.
-class time_zone_override {
-public:
-    explicit time_zone_override(const char* zone) {
-        if (const char* old = std::getenv("TZ")) {
-            saved_ = old;
-        }
-        ::setenv("TZ", zone, 1);
-        ::tzset();
-    }
-    ~time_zone_override() {
-        if (saved_) {
-            ::setenv("TZ", saved_->c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-    time_zone_override(const time_zone_override&) = delete;
-    time_zone_override& operator=(const time_zone_override&) = delete;
-
-private:
-    std::optional<std::string> saved_;
-};
 
 TEST_CASE("exercise 1: DATE answers TANGGAL YYYY-MM-DD and the connection stays open", "[.exercise1]") {
     running_server server;  // the fixed clock: 2025-06-16 21:35:10 UTC, --utc
@@ -78,7 +51,7 @@ TEST_CASE("exercise 1: DATE is logged like TIME", "[.exercise1]") {
 
 TEST_CASE("exercise 1: without --utc, DATE is the local date, like TIME", "[.exercise1]") {
     // 21:35 UTC is already 04:35 of the next day in UTC+7.
-    const time_zone_override zone("WIB-7");
+    const scoped_tz zone("WIB-7");  // POSIX TZ string: UTC+7, no zone database needed
     auto config = test_support::test_config();
     config.utc = false;
     running_server server(config);
