@@ -88,7 +88,7 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
     double idle_timeout_seconds = std::chrono::duration<double>(config.idle_timeout).count();
     std::string log_level = "info";
 
-    CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see PROTOCOL.md).", "time_server");
+    CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see docs/protocol.md).", "time_server");
     app.set_version_flag("--version", std::string("time_server ") + version());
     app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
         ->transform(decimal_digits)

@@ -92,7 +92,7 @@ public:
         writing_.clear();
     }
 
-    // The format is PROTOCOL.md's and fixed: patterns do not apply.
+    // The format is docs/protocol.md's and fixed: patterns do not apply.
     void set_pattern(const std::string& /*pattern*/) override {}
     void set_formatter(std::unique_ptr<spdlog::formatter> /*formatter*/) override {}
 

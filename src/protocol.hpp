@@ -1,5 +1,5 @@
 // protocol.hpp - the TIME protocol without any I/O: what a request line means
-// and the exact bytes of every reply (../shared/PROTOCOL.md).
+// and the exact bytes of every reply (docs/protocol.md).
 #pragma once
 
 #include <array>

@@ -92,28 +92,35 @@ std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
 // Answers one request into c.replies. Returns false when the client quits.
 bool answer(conversation& c, std::string_view request, reply_for_this_read& now) {
     auto& log = c.ctx.log;
-    switch (parse_command(request)) {
+    const command what = parse_command(request);
+    if (what == command::empty) {
+        return true;  // like pressing Enter at a shell prompt: no reply, no log line
+    }
+    // Every other request is logged first, as received, whatever it is
+    // (docs/protocol.md). The hot path makes not even a call when quiet.
+    const bool logging = log.should_log(spdlog::level::info);
+    if (logging) {
+        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+    }
+    switch (what) {
     case command::time:
         c.replies.append(now.time_reply());
-        if (log.should_log(spdlog::level::info)) {  // the hot path: not even a call when quiet
-            log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+        if (logging) {
             log.info("Mengirim waktu '{}' ke {}", now.hh_mm_ss(), c.peer);
         }
         return true;
     case command::quit:
-        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
         log.info("Klien {} meminta untuk keluar.", c.peer);
         return false;
     case command::help:
-        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
         c.replies.append(help_reply);
         return true;
-    case command::empty:
-        return true;  // like pressing Enter at a shell prompt: no reply
     case command::unknown:
         log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, c.peer);
         c.replies.append(unknown_command_reply);
         return true;
+    case command::empty:
+        break;  // answered above
     }
     return true;
 }

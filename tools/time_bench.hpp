@@ -1,7 +1,7 @@
 // time_bench.hpp - a load generator for the TIME protocol, built from Asio
 // coroutines: what to run (bench_options), what it measured (bench_result),
-// and run_bench() that does it. Its modes and figures follow
-// ../shared/bench/loadgen.c, so the two can be compared.
+// and run_bench() that does it. Its modes and figures follow the C load
+// generator in bench/loadgen/, so the two can be compared (docs/tools.md).
 #pragma once
 
 #include "config.hpp"

@@ -1,5 +1,5 @@
 // time_bench_report.hpp - a run's figures as text: one line for people, one
-// JSON line with loadgen's keys for scripts (../shared/bench/report.py).
+// JSON line with the keys of bench/loadgen's, for the benchmark scripts.
 #pragma once
 
 #include "time_bench.hpp"

@@ -1,4 +1,4 @@
-// commands_test.cpp - PROTOCOL.md's command table over a real loopback
+// commands_test.cpp - docs/protocol.md's command table over a real loopback
 // connection: TIME, QUIT, HELP, the empty line and unknown commands.
 #include "running_server.hpp"
 

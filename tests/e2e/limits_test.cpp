@@ -1,4 +1,4 @@
-// limits_test.cpp - PROTOCOL.md's limits with short configured values: the
+// limits_test.cpp - docs/protocol.md's limits with short configured values: the
 // idle timeout, --max-connections, and running out of file descriptors.
 #include "running_server.hpp"
 #include "wait.hpp"

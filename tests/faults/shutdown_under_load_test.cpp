@@ -28,7 +28,7 @@ constexpr std::size_t session_total = 1000;
 constexpr std::size_t half_line_clients = 300;  // mid-request: "TI" without its LF
 constexpr std::size_t blocked_writers = 10;     // mid-reply: replies they do not read
 constexpr std::size_t plain_clients = session_total - blocked_writers;
-// PROTOCOL.md: "exits 0 within a second" of SIGINT/SIGTERM.
+// docs/protocol.md: "exits 0 within a second" of SIGINT/SIGTERM.
 constexpr auto exit_limit = 1s;
 constexpr auto startup_timeout = 10s;
 

@@ -1,7 +1,7 @@
 // fuzz_line_protocol.cpp - fuzz target for the request path: line_framer,
 // parse_command and escape_for_log, driven the way session.cpp's converse()
 // and answer_buffered_lines() drive them, and checked against a small
-// independent model of the wire contract (shared/PROTOCOL.md). Any violated
+// independent model of the wire contract (docs/protocol.md). Any violated
 // invariant traps, so libFuzzer (or replay_main.cpp) reports it as a crash.
 //
 // Input layout:
@@ -33,7 +33,7 @@ using time_server::line_framer;
 // TIME answers with this instead of the clock, so the model knows the reply.
 constexpr std::string_view fixed_time = "12:34:56";
 
-// The replies as PROTOCOL.md spells them, written out again on purpose: the
+// The replies as docs/protocol.md spells them, written out again on purpose: the
 // model checks protocol.hpp's constants instead of trusting them.
 constexpr std::string_view spec_time_reply = "JAM 12:34:56\r\n";
 constexpr std::string_view spec_help_reply = "BANTUAN: TIME, QUIT, HELP\r\n";
@@ -99,7 +99,7 @@ int hex_digit(char c) {
     if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
     }
-    return -1;  // PROTOCOL.md: lowercase hex only
+    return -1;  // docs/protocol.md: lowercase hex only
 }
 
 // The log sample of client bytes: printable ASCII only, bounded, and it must
@@ -271,7 +271,7 @@ outcome drive(const scenario& s) {
 
 // ---- the independent model ---------------------------------------------------
 
-// PROTOCOL.md's commands: trim spaces and tabs, match ASCII case-insensitively.
+// docs/protocol.md's commands: trim spaces and tabs, match ASCII case-insensitively.
 std::string_view model_reply(std::string_view line, bool& quit) {
     std::size_t first = 0;
     std::size_t last = line.size();

@@ -46,7 +46,7 @@ constexpr std::size_t max_kept_failures = 20;
 // the same failure for the rest of the run.
 constexpr std::size_t max_failures_per_client = 3;
 
-// PROTOCOL.md's replies, written out again rather than taken from src/, so
+// docs/protocol.md's replies, written out again rather than taken from src/, so
 // that a change of the server's words fails here.
 constexpr std::string_view help_reply = "BANTUAN: TIME, QUIT, HELP\r\n";
 constexpr std::string_view unknown_reply = "ERROR: Perintah tidak dikenal.\r\n";
@@ -54,7 +54,7 @@ constexpr std::string_view too_long_reply = "ERROR: Perintah terlalu panjang.\r\
 
 enum class meaning { time, quit, help, empty, unknown };
 
-// PROTOCOL.md's matching, restated independently of src/protocol.cpp: spaces
+// docs/protocol.md's matching, restated independently of src/protocol.cpp: spaces
 // and tabs around the line are trimmed, the word compared ignoring ASCII case.
 meaning classify(std::string_view line) {
     const auto first = line.find_first_not_of(" \t");
@@ -267,7 +267,7 @@ piece client::empty_piece() {
 
 piece client::garbage_piece() {
     using namespace std::string_view_literals;
-    // Near misses of the real words and bytes PROTOCOL.md singles out.
+    // Near misses of the real words and bytes docs/protocol.md singles out.
     static constexpr std::array<std::string_view, 12> near_misses{
         "TIME now"sv, "TIMES"sv, "TIM"sv,    "QUITE"sv, "HELP ME"sv, "\vTIME"sv,
         "TIME\f"sv,   "TI ME"sv, "T\0IME"sv, "JAM"sv,   "TIME\r"sv,  "\xff\xfe TIME"sv};

@@ -1,5 +1,5 @@
 // client_pool.hpp - many seeded coroutine clients on one io_context of their own,
-// each a random mix of PROTOCOL.md's traffic, every reply checked byte for byte.
+// each a random mix of docs/protocol.md's traffic, every reply checked byte for byte.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>

@@ -1,5 +1,5 @@
 // log_format.cpp - a character-by-character check of the log line shape,
-// PROTOCOL.md's "YYYY-MM-DD HH:MM:SS,mmm - message".
+// docs/protocol.md's "YYYY-MM-DD HH:MM:SS,mmm - message".
 #include "log_format.hpp"
 
 namespace test_support {

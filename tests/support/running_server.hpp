@@ -22,7 +22,7 @@
 namespace test_support {
 
 // The clock every fixture server reads: 2025-06-16 21:35:10.333 UTC, the
-// moment of PROTOCOL.md's example log, so every TIME reply is known.
+// moment of docs/protocol.md's example log, so every TIME reply is known.
 std::chrono::system_clock::time_point fixed_time();
 inline constexpr std::string_view fixed_time_reply = "JAM 21:35:10\r\n";
 

@@ -1,4 +1,4 @@
-// protocol_test.cpp - parse_command and the reply bytes against PROTOCOL.md:
+// protocol_test.cpp - parse_command and the reply bytes against docs/protocol.md:
 // trimming only spaces and tabs, ASCII case-insensitivity, exact reply texts.
 #include "protocol.hpp"
 
