@@ -1,15 +1,75 @@
 #!/usr/bin/env bash
-# setup.sh - installs what building and testing need, from Debian's packages.
-# Idempotent: installs only what is missing (apt-get; through sudo when not root).
+# setup.sh - installs what building and testing need, from the distribution's
+# own packages, on the three systems the project is tested on (read from
+# /etc/os-release):
 #
-#   scripts/setup.sh            build dependencies (GCC, CMake, Ninja, Boost.Asio, fmt, spdlog, CLI11)
-#   scripts/setup.sh --test     also the test and check tools (Catch2, clang 14 with libFuzzer,
-#                               clang-tidy, clang-format)
+#   Debian 12 (bookworm)   GCC 12, clang 14, Boost 1.81, Catch2 2.13, fmt 9, spdlog 1.10, CLI11 2.1
+#   Debian 13 (trixie)     GCC 14, clang 19, Boost 1.83, Catch2 3.7, fmt 10, spdlog 1.15, CLI11 2.4
+#   Ubuntu 24.04 (noble)   GCC 13, clang 18, Boost 1.83, Catch2 3.4, fmt 9, spdlog 1.12, CLI11 2.4
+#
+# Anywhere else it prints the packages to install by hand and exits 1.
+# Idempotent: installs only what is missing (apt-get, through sudo when not
+# root; `apt-get update` only when something is missing).
+#
+#   scripts/setup.sh                build dependencies: GCC, CMake, Ninja, pkg-config, Boost
+#                                   headers with their CMake config, fmt, spdlog, CLI11
+#   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
+#                                   default clang and its libFuzzer runtime, python3, and the
+#                                   pinned clang-format-14 and clang-tidy-14 where the
+#                                   distribution packages them (Debian 12, Ubuntu 24.04 in
+#                                   universe; not Debian 13, where test.sh skips those checks)
+#   scripts/setup.sh --debootstrap  also debootstrap, which only scripts/test-on-debian.sh needs,
+#                                   on the host; it calls this itself. Kept out of --test so that
+#                                   scripts/test.sh inside the chroot it builds does not install it.
+#   scripts/setup.sh --list ...     prints the package list (for this system) instead of installing
+#
+# The options combine (`scripts/setup.sh --test --debootstrap`).
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libfmt-dev libspdlog-dev libcli11-dev)
-if [[ ${1:-} == --test ]]; then
-    packages+=(catch2 clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14 python3)
+want_test=0 want_debootstrap=0 list_only=0
+for arg in "$@"; do
+    case $arg in
+        --test) want_test=1 ;;
+        --debootstrap) want_debootstrap=1 ;;
+        --list) list_only=1 ;;
+        *) echo "setup.sh: unknown option $arg (--test, --debootstrap, --list)" >&2; exit 2 ;;
+    esac
+done
+
+os_id=unknown os_version=unknown os_name="an unknown system (no /etc/os-release)"
+if [[ -r /etc/os-release ]]; then
+    # shellcheck disable=SC1091
+    os_id=$(. /etc/os-release && echo "${ID:-unknown}")
+    os_version=$(. /etc/os-release && echo "${VERSION_ID:-unknown}")
+    os_name=$(. /etc/os-release && echo "${PRETTY_NAME:-$os_id $os_version}")
+fi
+
+# Per system: Boost headers that ship BoostConfig.cmake (find_package(Boost
+# CONFIG)), the libFuzzer runtime of the default clang, and whether the pinned
+# clang-format-14/clang-tidy-14 are packaged.
+case "$os_id:$os_version" in
+    debian:12) boost=libboost1.81-dev fuzzer_runtime=libclang-rt-14-dev pinned_checkers=1 ;;
+    debian:13) boost=libboost-dev fuzzer_runtime=libclang-rt-dev pinned_checkers=0 ;;
+    ubuntu:24.04) boost=libboost-dev fuzzer_runtime=libclang-rt-18-dev pinned_checkers=1 ;;
+    *) boost="" ;;
+esac
+
+packages=(g++ cmake ninja-build pkg-config "${boost:-libboost1.81-dev}" libfmt-dev libspdlog-dev libcli11-dev)
+if ((want_test)); then
+    packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3)
+    if ((${pinned_checkers:-1})); then
+        packages+=(clang-format-14 clang-tidy-14)
+    fi
+fi
+((want_debootstrap)) && packages+=(debootstrap)
+
+if [[ -z $boost ]]; then
+    echo "setup.sh: $os_name is not supported (Debian 12, Debian 13, Ubuntu 24.04 are); install by hand the equivalents of the Debian 12 packages: ${packages[*]}" >&2
+    exit 1
+fi
+if ((list_only)); then
+    echo "${packages[*]}"
+    exit 0
 fi
 
 missing=()
@@ -20,7 +80,7 @@ for package in "${packages[@]}"; do
 done
 ((${#missing[@]} == 0)) && exit 0
 
-echo "setup.sh: installing ${missing[*]}" >&2
+echo "setup.sh: installing on $os_name: ${missing[*]}" >&2
 sudo=()
 if ((EUID != 0)); then
     command -v sudo >/dev/null || { echo "setup.sh: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
