@@ -1,0 +1,18 @@
+# catch2.cmake - finds Catch2 for the test folders (tests/ and tools/tests/
+# include it; each needs the imported targets in its own scope).
+#
+# The tests are written against Catch2 2.13 (Debian 12): <catch2/catch.hpp>,
+# CATCH_CONFIG_MAIN, Catch::Contains, Approx. Catch2 3.x (Debian 13: 3.7,
+# Ubuntu 24.04: 3.4) has no catch.hpp, so with 3.x the folder
+# tests/support/catch2_v3_compat/ goes on Catch2::Catch2's include path: its
+# catch2/catch.hpp includes <catch2/catch_all.hpp> and restores those names.
+# No test source changes with the Catch2 version.
+find_package(Catch2 REQUIRED)
+if(Catch2_VERSION VERSION_LESS 2.13)
+  message(FATAL_ERROR "Catch2 ${Catch2_VERSION} found; the tests need 2.13 or 3.x")
+endif()
+if(Catch2_VERSION VERSION_GREATER_EQUAL 3)
+  set_property(TARGET Catch2::Catch2 APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES
+                                                     ${PROJECT_SOURCE_DIR}/tests/support/catch2_v3_compat)
+endif()
+include(Catch)
