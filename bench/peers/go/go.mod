@@ -1,0 +1,3 @@
+module timebench/peer
+
+go 1.19
