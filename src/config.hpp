@@ -1,5 +1,5 @@
 // config.hpp - every knob of the server in one place, with the unit in each type.
-// The command line (cli.cpp) fills it; tests build one directly with short limits.
+// The command line (command_line.cpp) fills it; tests build one directly with short limits.
 #pragma once
 
 #include <spdlog/common.h>

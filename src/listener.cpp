@@ -1,14 +1,10 @@
-// listener.cpp - accept loop with descriptor-exhaustion back-off, and the
-// idle watchdog.
+// listener.cpp - the accept loop, with its back-off when descriptors run out.
 #include "listener.hpp"
 
 #include "session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <chrono>
 
 namespace time_server {
@@ -18,19 +14,10 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
 // When accept fails for lack of descriptors the pending connection stays
 // queued, so accepting again at once would fail again at once: 100 % CPU.
 // Waiting a little lets sessions end and free descriptors.
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
-
-// The watchdog looks a few times per timeout, so a session is closed between
-// 1 and 1.25 timeouts after its last line; never more often than every 10 ms
-// and at least once a second.
-std::chrono::milliseconds sweep_period(std::chrono::milliseconds idle_timeout) {
-    return std::clamp(idle_timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-}
 
 bool is_out_of_descriptors(const boost::system::error_code& error) {
     return error == net::error::no_descriptors                             // EMFILE: this process
@@ -54,8 +41,17 @@ void report_unexpected_exit::operator()(const std::exception_ptr& failure) const
     }
 }
 
-net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor sessions, server_context& ctx) {
-    net::steady_timer backoff(acceptor.get_executor());
+void stop_when_accepting_ends::operator()(const std::exception_ptr& failure) const {
+    if (!failure) {
+        return;  // stop() closed the acceptor: the normal end
+    }
+    report_unexpected_exit{log}(failure);
+    log.error("Server tidak dapat menerima koneksi lagi, server berhenti.");
+    stop_server();
+}
+
+control_task<void> accept_clients(control_acceptor& acceptor, session_executor sessions, server_context& ctx) {
+    control_timer backoff(acceptor.get_executor());
     bool out_of_descriptors = false;
     for (;;) {
         tcp::endpoint peer;
@@ -107,21 +103,6 @@ net::awaitable<void> accept_clients(tcp::acceptor& acceptor, session_executor se
         } else {
             net::co_spawn(sessions, refuse_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
         }
-    }
-}
-
-net::awaitable<void> watch_idle_sessions(net::steady_timer& timer, server_context& ctx) {
-    const auto period = sweep_period(ctx.config.idle_timeout);
-    // server::stop() cancels the timer, but a cancel that arrives after the
-    // timer fired (its completion already queued) is lost: hence the check.
-    while (!ctx.registry.is_closing()) {
-        timer.expires_after(period);
-        // Suspends until the next sweep; server::stop() cancels the timer.
-        auto [error] = co_await timer.async_wait(use_tuple);
-        if (error) {
-            co_return;
-        }
-        ctx.registry.close_expired(session_registry::clock::now());
     }
 }
 

@@ -16,9 +16,9 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-tcp::acceptor open_acceptor(const net::any_io_executor& executor, const server_config& config) {
+control_acceptor open_acceptor(const control_executor& executor, const server_config& config) {
     const tcp::endpoint endpoint(net::ip::make_address(config.bind_address), config.port);
-    tcp::acceptor acceptor(executor);
+    control_acceptor acceptor(executor);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     if (endpoint.address().is_v6()) {
@@ -43,10 +43,17 @@ server::server(net::io_context& io, server_config config, std::shared_ptr<spdlog
       acceptor_(open_acceptor(control_, config_)),
       sweep_timer_(control_) {}
 
-void server::start() {
+void server::start(std::function<void()> on_stopped) {
+    on_stopped_ = std::move(on_stopped);
     log_->info("Time server berjalan dan mendengarkan di port {}...", local_endpoint().port());
-    net::co_spawn(control_, accept_clients(acceptor_, session_executor_, context_), report_unexpected_exit{*log_});
-    net::co_spawn(control_, watch_idle_sessions(sweep_timer_, context_), report_unexpected_exit{*log_});
+    auto accept_failed = [this] {
+        failed_ = true;
+        stop();
+    };
+    net::co_spawn(control_, accept_clients(acceptor_, session_executor_, context_),
+                  stop_when_accepting_ends{*log_, accept_failed});
+    net::co_spawn(control_, watch_idle_sessions(sweep_timer_, registry_, config_.idle_timeout),
+                  report_unexpected_exit{*log_});
 }
 
 void server::stop() {
@@ -54,7 +61,7 @@ void server::stop() {
         boost::system::error_code ignored;
         acceptor_.close(ignored);
         sweep_timer_.cancel();
-        registry_.close_all();
+        registry_.close_all(on_stopped_);
     });
 }
 

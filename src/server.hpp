@@ -7,12 +7,14 @@
 #include "session_registry.hpp"
 #include "time_of_day.hpp"
 
+#include "session_socket.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <spdlog/logger.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 
 namespace time_server {
@@ -31,12 +33,17 @@ public:
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
     // Spawns the accept loop and the idle watchdog; they run once the
-    // io_context runs.
-    void start();
+    // io_context runs. `on_stopped`, if given, is called once, from any
+    // thread, when the server has stopped and every session has closed.
+    void start(std::function<void()> on_stopped = {});
 
     // Stops accepting and closes every session. Safe from any thread, any
     // number of times; io_context::run() returns once every session is gone.
     void stop();
+
+    // Whether the server stopped because its accept loop failed, not because
+    // stop() was called: the process should then exit with an error.
+    bool failed() const { return failed_.load(); }
 
     std::size_t session_count() const { return registry_.size(); }
 
@@ -49,9 +56,11 @@ private:
     boost::asio::io_context::executor_type session_executor_;
     // The acceptor and the watchdog timer share one strand, so stop() never
     // touches them while their coroutines do.
-    boost::asio::strand<boost::asio::io_context::executor_type> control_;
-    boost::asio::ip::tcp::acceptor acceptor_;
-    boost::asio::steady_timer sweep_timer_;
+    control_executor control_;
+    control_acceptor acceptor_;
+    control_timer sweep_timer_;
+    std::function<void()> on_stopped_;
+    std::atomic<bool> failed_{false};
 };
 
 // Runs the server as the command line asked until SIGINT or SIGTERM; returns

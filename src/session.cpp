@@ -1,4 +1,5 @@
-// session.cpp - the session coroutine: read a line, answer it, repeat.
+// session.cpp - one client's session: read what it sent, dispatch every
+// complete line, write the answers, until the session ends.
 //
 // Every co_await below suspends only this session. While it waits, the thread
 // that ran it goes back to io_context::run() and serves other sessions; when
@@ -10,13 +11,10 @@
 #include "log_text.hpp"
 #include "protocol.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
 #include <chrono>
-#include <optional>
 #include <string>
 
 namespace time_server {
@@ -31,57 +29,18 @@ namespace {
 constexpr auto linger_time = std::chrono::milliseconds(500);
 constexpr std::size_t linger_max_bytes = std::size_t{64} * 1024;
 
-// Errors come back as values, so expected ones are compared by name and none
-// escapes as an exception.
-constexpr auto use_tuple = net::as_tuple(net::deferred);
+// How a session ends; decides the log line before the closing one.
+enum class ending { not_yet, quit, client_closed, line_too_long, closed_by_server, io_error };
 
-// Everything a session keeps besides its socket.
-struct conversation {
+// Everything a session keeps besides its socket and its registry entry.
+struct session {
     server_context& ctx;
     session_registry::entry& membership;
     std::string peer;        // "('127.0.0.1', 54321)"; empty when nothing is logged
-    line_framer framer;      // bytes read but not yet answered
-    time_of_day clock_face;  // caches hh:mm:ss for the current second
+    line_framer framer;      // bytes read but not yet dispatched
+    time_of_day clock_face;  // "hh:mm:ss", formatted once per second
     std::string replies;     // answers to the lines of one read, sent in one write
-};
-
-// The TIME reply to the lines of one read, made once: the clock is read and
-// the reply formatted at most once per read, not once per line, since a
-// pipelining client may send hundreds of lines at once (they all arrived
-// together anyway).
-class reply_for_this_read {
-public:
-    reply_for_this_read(const wall_clock& clock, time_of_day& clock_face) : clock_(clock), clock_face_(clock_face) {}
-
-    // "hh:mm:ss"; valid as long as this object.
-    std::string_view hh_mm_ss() {
-        make();
-        return hh_mm_ss_;
-    }
-    // "JAM hh:mm:ss\r\n"
-    std::string_view time_reply() {
-        make();
-        return reply_;
-    }
-
-private:
-    void make() {
-        if (reply_.empty()) {  // only when a line asks for the time
-            hh_mm_ss_ = clock_face_.format(clock_());
-            append_time_reply(reply_, hh_mm_ss_);  // 14 bytes: no allocation
-        }
-    }
-
-    const wall_clock& clock_;
-    time_of_day& clock_face_;
-    std::string_view hh_mm_ss_;
-    std::string reply_;
-};
-
-// How the conversation ended: decides the log line before the closing one.
-struct ending {
-    enum kind { quit, client_closed, line_too_long, closed_by_server, io_error } how{};
-    error_code error{};
+    error_code error{};      // what ended the session, with ending::io_error
 };
 
 std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
@@ -89,9 +48,33 @@ std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
     return ctx.log.should_log(spdlog::level::err) ? describe_peer(peer) : std::string();
 }
 
-// Answers one request into c.replies. Returns false when the client quits.
-bool answer(conversation& c, std::string_view request, reply_for_this_read& now) {
-    auto& log = c.ctx.log;
+// Reads whatever the client has sent into the framer's free space. A plain
+// function returning a deferred operation, not a coroutine: it adds no
+// coroutine frame to every idle session (the caller commits the bytes).
+auto read_some(session_socket& socket, line_framer& framer) {
+    const auto space = framer.prepare();
+    return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
+}
+
+// Whether a read or a write that completed with `error` ends the session. The
+// registry ends a session with shutdown(2) (idle timeout, server stop): the
+// pending read then sees end of stream, or a write a broken pipe, so its
+// reason is checked first. The client's own end of stream does not end the
+// session yet: its lines are still answered.
+ending ended_by(session& s, error_code error) {
+    if (s.membership.reason() != close_reason::none) {
+        return ending::closed_by_server;
+    }
+    if (!error || error == net::error::eof) {
+        return ending::not_yet;
+    }
+    s.error = error;
+    return ending::io_error;
+}
+
+// Answers one request into s.replies. Returns false when the client quits.
+bool answer(session& s, std::string_view request, std::chrono::system_clock::time_point now) {
+    auto& log = s.ctx.log;
     const command what = parse_command(request);
     if (what == command::empty) {
         return true;  // like pressing Enter at a shell prompt: no reply, no log line
@@ -100,24 +83,24 @@ bool answer(conversation& c, std::string_view request, reply_for_this_read& now)
     // (docs/protocol.md). The hot path makes not even a call when quiet.
     const bool logging = log.should_log(spdlog::level::info);
     if (logging) {
-        log.info("Menerima request '{}' dari {}", client_text{request}, c.peer);
+        log.info("Menerima request '{}' dari {}", client_text{request}, s.peer);
     }
     switch (what) {
     case command::time:
-        c.replies.append(now.time_reply());
+        append_time_reply(s.replies, s.clock_face.format(now));
         if (logging) {
-            log.info("Mengirim waktu '{}' ke {}", now.hh_mm_ss(), c.peer);
+            log.info("Mengirim waktu '{}' ke {}", s.clock_face.format(now), s.peer);
         }
         return true;
     case command::quit:
-        log.info("Klien {} meminta untuk keluar.", c.peer);
+        log.info("Klien {} meminta untuk keluar.", s.peer);
         return false;
     case command::help:
-        c.replies.append(help_reply);
+        s.replies.append(help_reply);
         return true;
     case command::unknown:
-        log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, c.peer);
-        c.replies.append(unknown_command_reply);
+        log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, s.peer);
+        s.replies.append(unknown_command_reply);
         return true;
     case command::empty:
         break;  // answered above
@@ -125,19 +108,47 @@ bool answer(conversation& c, std::string_view request, reply_for_this_read& now)
     return true;
 }
 
-// Reads whatever the client has sent into the framer's free space. A plain
-// function returning a deferred operation, not a coroutine: it adds no
-// coroutine frame to every idle session (the caller commits the bytes).
-auto read_into(session_socket& socket, line_framer& framer) {
-    const auto space = framer.prepare();
-    return socket.async_read_some(net::buffer(space.data(), space.size()), use_tuple);
+// Answers every complete line read so far, without I/O: the answers collect
+// in s.replies. At the end of the client's stream the unterminated last line
+// counts too, and the session ends.
+ending dispatch_lines(session& s, bool end_of_stream) {
+    // One clock read for all the lines of one read: they arrived together.
+    const auto now = s.ctx.clock();
+    bool answered_a_line = false;
+    for (;;) {
+        const auto next = s.framer.next();
+        switch (next.state) {
+        case line_framer::status::line:
+            if (!answer(s, next.line, now)) {
+                return ending::quit;  // what came after QUIT is ignored
+            }
+            answered_a_line = true;
+            break;
+        case line_framer::status::too_long:
+            s.ctx.log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", s.peer,
+                           s.ctx.config.max_line_bytes, client_text{s.framer.peek_unterminated()});
+            s.replies.append(line_too_long_reply);
+            return ending::line_too_long;
+        case line_framer::status::need_more:
+            if (end_of_stream) {
+                const auto last = s.framer.take_unterminated();
+                return last && !answer(s, *last, now) ? ending::quit : ending::client_closed;
+            }
+            if (answered_a_line) {
+                // Only a complete line restarts the idle clock; a trickle of
+                // bytes without a LF does not keep a connection alive.
+                s.membership.touch();
+            }
+            return ending::not_yet;
+        }
+    }
 }
 
 // Sends the replies to the lines of one read, all at once. The socket is in
-// non-blocking mode (accept_clients sets it), so write_some() hands the bytes to the kernel at once or
-// says would_block: the usual case costs one send(2) and no trip through the
-// io_context's queue. Only a client that does not read its replies, so that
-// its socket buffer is full, makes the session suspend here.
+// non-blocking mode (accept_clients sets it), so write_some() hands the bytes
+// to the kernel at once or says would_block: the usual case costs one send(2)
+// and no trip through the io_context's queue. Only a client that does not read
+// its replies, so that its socket buffer is full, makes the session suspend.
 session_task<error_code> send_replies(session_socket& socket, std::string& replies) {
     for (std::size_t sent = 0; sent < replies.size();) {
         error_code error;
@@ -155,54 +166,16 @@ session_task<error_code> send_replies(session_socket& socket, std::string& repli
     co_return error_code{};
 }
 
-ending failed(const conversation& c, error_code error) {
-    // A connection the registry shut down (idle timeout, server stop) fails
-    // a pending write with a broken pipe; that is not an I/O error.
-    if (c.membership.reason() != close_reason::none) {
-        return {ending::closed_by_server};
-    }
-    return {ending::io_error, error};
-}
-
-// Answers every complete line read so far, without I/O: the answers collect
-// in c.replies. At the end of the client's stream an unterminated last line
-// counts too. Says how the conversation ends, or nothing to keep reading.
-std::optional<ending::kind> answer_buffered_lines(conversation& c, bool end_of_stream) {
-    reply_for_this_read now(c.ctx.clock, c.clock_face);
-    for (;;) {
-        const auto next = c.framer.next();
-        switch (next.state) {
-        case line_framer::status::line:
-            if (!answer(c, next.line, now)) {
-                return ending::quit;  // what came after QUIT is ignored
-            }
-            break;
-        case line_framer::status::too_long:
-            c.ctx.log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", c.peer,
-                           c.ctx.config.max_line_bytes, client_text{c.framer.peek_unterminated()});
-            c.replies.append(line_too_long_reply);
-            return ending::line_too_long;
-        case line_framer::status::need_more:
-            if (!end_of_stream) {
-                return std::nullopt;
-            }
-            if (const auto last = c.framer.take_unterminated(); last && !answer(c, *last, now)) {
-                return ending::quit;
-            }
-            return ending::client_closed;
-        }
-    }
-}
-
 // Closing a socket that still has unread bytes makes the kernel send a reset,
 // and a client that is still writing (`head -c 5000 /dev/zero | nc`) then
 // never sees the reply it was sent. So, like nginx's lingering close: send
 // FIN, then read and drop what the client still sends until it closes too,
-// for half a second and 64 KiB at most.
-session_task<void> linger_before_close(session_socket& socket, conversation& c) {
+// for half a second and 64 KiB at most. The watchdog bounds the time: it
+// shuts the connection down, which ends the pending read.
+session_task<void> linger_before_close(session_socket& socket, session_registry::entry& membership) {
     error_code ignored;
     socket.shutdown(session_socket::shutdown_send, ignored);
-    c.membership.expire_within(linger_time);  // the watchdog shuts it down after that
+    membership.expire_within(linger_time);
     std::array<char, 512> scrap{};
     for (std::size_t drained = 0; drained < linger_max_bytes;) {
         // Suspends until the client sends more or closes, or the watchdog shuts us down.
@@ -214,33 +187,34 @@ session_task<void> linger_before_close(session_socket& socket, conversation& c) 
     }
 }
 
-bool client_may_still_send(const session_socket& socket, const conversation& c, const ending& end) {
-    if (end.how == ending::line_too_long) {
+bool client_may_still_send(const session_socket& socket, const session& s, ending end) {
+    if (end == ending::line_too_long) {
         return true;
     }
     error_code error;
-    return end.how == ending::quit && (c.framer.buffered_bytes() > 0 || socket.available(error) > 0);
+    return end == ending::quit && (s.framer.buffered_bytes() > 0 || socket.available(error) > 0);
 }
 
-void log_ending(const conversation& c, const ending& end) {
-    auto& log = c.ctx.log;
-    switch (end.how) {
+void log_ending(const session& s, ending end) {
+    auto& log = s.ctx.log;
+    switch (end) {
     case ending::client_closed:
-        log.info("Koneksi dengan {} ditutup oleh klien.", c.peer);
+        log.info("Koneksi dengan {} ditutup oleh klien.", s.peer);
         break;
     case ending::io_error:
-        log.warn("Terjadi error pada koneksi dengan {}: {}", c.peer, end.error.message());
+        log.warn("Terjadi error pada koneksi dengan {}: {}", s.peer, s.error.message());
         break;
     case ending::closed_by_server:
-        if (c.membership.reason() == close_reason::idle_timeout) {
-            const std::chrono::duration<double> timeout = c.ctx.config.idle_timeout;
-            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", c.peer, timeout.count());
+        if (s.membership.reason() == close_reason::idle_timeout) {
+            const std::chrono::duration<double> timeout = s.ctx.config.idle_timeout;
+            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", s.peer, timeout.count());
         } else {
-            log.info("Koneksi dengan {} ditutup karena server berhenti.", c.peer);
+            log.info("Koneksi dengan {} ditutup karena server berhenti.", s.peer);
         }
         break;
     case ending::quit:           // logged when QUIT was read
     case ending::line_too_long:  // logged when the limit was passed
+    case ending::not_yet:
         break;
     }
 }
@@ -248,76 +222,62 @@ void log_ending(const conversation& c, const ending& end) {
 }  // namespace
 
 session_task<void> serve_client(session_socket socket, tcp::endpoint peer, server_context& ctx) {
+    // A local, so destroyed before the socket parameter on every way out, an
+    // exception included: the session leaves the registry before its
+    // descriptor is closed, and the registry never shuts down a descriptor
+    // number the kernel has already given to a newer connection.
     session_registry::entry membership(ctx.registry, socket);
-    conversation c{
+    session s{
         ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc),
         {}};
-    ctx.log.info("Menerima koneksi baru dari {}", c.peer);
-    error_code ignored;
+    ctx.log.info("Menerima koneksi baru dari {}", s.peer);
 
-    // The conversation: answer what has been read, send the answers in one
-    // write, read more, repeat. It is written out here rather than in a
-    // coroutine of its own because a suspended coroutine keeps the frames of
-    // all its callers: one frame per idle session is what lets ten thousand
-    // idle clients cost little (docs/performance.md).
-    ending end{};
-    bool end_of_stream = false;  // the client has closed its sending side
-    for (;;) {
-        const auto finished = answer_buffered_lines(c, end_of_stream);
-        if (!c.replies.empty()) {
-            // Awaiting a coroutine of our own runs it at once, on this
-            // thread, like a function call; send_replies returns without
-            // suspending unless the client's socket buffer is full.
-            const error_code error = co_await send_replies(socket, c.replies);
-            if (error) {
-                end = failed(c, error);
-                break;
+    auto end = ending::not_yet;
+    while (end == ending::not_yet) {
+        // 1. Read what the client sent. Suspends until bytes arrive, the
+        // client closes, or the registry shuts the connection down: the only
+        // place an idle session waits. Any free thread resumes it.
+        auto [read_error, bytes] = co_await read_some(socket, s.framer);
+        s.framer.commit(bytes);
+        end = ended_by(s, read_error);
+        // 2. Dispatch every complete line of that read: plain code, no I/O.
+        if (end == ending::not_yet) {
+            end = dispatch_lines(s, read_error == net::error::eof);
+        }
+        // 3. Write the answers in one send. Runs at once on this thread, like
+        // a function call; suspends only if the client stopped reading.
+        if (!s.replies.empty()) {
+            const error_code write_error = co_await send_replies(socket, s.replies);
+            if (write_error) {
+                end = ended_by(s, write_error);
             }
         }
-        if (finished) {
-            end = {*finished};
-            break;
-        }
-        // Suspends until at least one byte arrives, the client closes, or the
-        // registry shuts the connection down. One read often brings many
-        // lines. Any free thread resumes the session.
-        auto [error, bytes] = co_await read_into(socket, c.framer);
-        c.framer.commit(bytes);
-        if (c.membership.reason() != close_reason::none) {
-            end = {ending::closed_by_server};  // the read saw the registry's shutdown as EOF or an error
-            break;
-        }
-        if (error == net::error::eof) {
-            end_of_stream = true;  // its complete and unterminated lines are still answered
-        } else if (error) {
-            end = failed(c, error);
-            break;
-        } else if (c.framer.has_complete_line()) {
-            // Only a complete line restarts the idle clock; a trickle of
-            // bytes without a LF does not keep a connection alive.
-            c.membership.touch();
-        }
     }
 
-    log_ending(c, end);
-    if (client_may_still_send(socket, c, end)) {
-        co_await linger_before_close(socket, c);  // at most 0.5 s: the watchdog ends it
+    log_ending(s, end);
+    if (client_may_still_send(socket, s, end)) {
+        co_await linger_before_close(socket, membership);  // at most 0.5 s
     }
-    socket.shutdown(session_socket::shutdown_both, ignored);
     membership.close(socket);
-    ctx.log.info("Koneksi dengan {} telah ditutup.", c.peer);
+    ctx.log.info("Koneksi dengan {} telah ditutup.", s.peer);
 }
 
 session_task<void> refuse_client(session_socket socket, tcp::endpoint peer, server_context& ctx) {
+    // Not counted against --max-connections, but registered, so that the
+    // watchdog bounds the lingering close and a server stop reaches it.
+    session_registry::entry membership(ctx.registry, socket, false);
     ctx.log.warn("Server sedang penuh ({} koneksi), menolak koneksi dari {}", ctx.config.max_connections,
                  peer_for_log(ctx, peer));
-    // A few bytes into an empty socket buffer: the kernel takes them at once
-    // and the coroutine resumes as soon as its completion is run. If the write
-    // fails, the client is gone anyway.
-    co_await net::async_write(socket, net::buffer(server_busy_reply), use_tuple);
-    error_code ignored;
-    socket.shutdown(session_socket::shutdown_both, ignored);
-    socket.close(ignored);
+    // A few bytes into an empty socket buffer: the kernel takes them at once.
+    // If the write fails, the client is gone anyway.
+    std::string reply(server_busy_reply);
+    const error_code error = co_await send_replies(socket, reply);
+    if (!error) {
+        // A client that is still writing would otherwise get a reset instead
+        // of the reply.
+        co_await linger_before_close(socket, membership);
+    }
+    membership.close(socket);
 }
 
 }  // namespace time_server

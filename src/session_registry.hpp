@@ -1,6 +1,6 @@
 // session_registry.hpp - the live sessions, seen from outside them: how many
-// there are (--max-connections), which ones have been idle too long (the
-// watchdog), and all of them at shutdown.
+// there are (--max-connections), which ones have been idle too long, and all
+// of them at shutdown; and the watchdog coroutine that sweeps them.
 //
 // The registry never touches a session's socket object, which belongs to the
 // session's coroutine alone. To end a session it shuts the connection down at
@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 
 namespace time_server {
@@ -30,6 +31,15 @@ public:
     using clock = std::chrono::steady_clock;
     class entry;
 
+    // The watchdog sweeps a quarter of the idle timeout apart, but never more
+    // often than every 10 ms nor less often than every 100 ms. So an idle
+    // session is closed at most one period after its timeout (1.25 timeouts
+    // for timeouts of 40 ms and more, the timeout plus 10 ms below that), and a
+    // bounded close (expire_within) ends at most 100 ms early.
+    static constexpr auto min_sweep_period = std::chrono::milliseconds(10);
+    static constexpr auto max_sweep_period = std::chrono::milliseconds(100);
+    static clock::duration sweep_period(clock::duration idle_timeout);
+
     session_registry(std::size_t max_sessions, clock::duration idle_timeout)
         : max_sessions_(max_sessions), idle_timeout_(idle_timeout) {}
 
@@ -37,14 +47,17 @@ public:
     // session from then until its entry is destroyed.
     bool try_admit();
 
+    // Sessions admitted and not yet ended (refusals are not counted).
     std::size_t size() const { return admitted_.load(std::memory_order_relaxed); }
 
     // Ends every session whose deadline has passed: its last complete line is
     // older than the idle timeout, or it asked for a bounded close.
     void close_expired(clock::time_point now);
 
-    // Ends every session, and any session that registers from now on.
-    void close_all();
+    // Ends every session, and any session that registers from now on. Once
+    // the last one has left, calls `on_drained` (once, on the thread where
+    // that happens, under the registry's lock: it must only post work).
+    void close_all(std::function<void()> on_drained = {});
 
     // Whether close_all() has been called: the server is stopping.
     bool is_closing() const;
@@ -55,6 +68,7 @@ private:
                                               boost::intrusive::constant_time_size<false>>;
 
     static void end(entry& session, close_reason reason);  // with mutex_ held
+    void notify_if_drained();                              // with mutex_ held
 
     const std::size_t max_sessions_;
     const clock::duration idle_timeout_;
@@ -62,12 +76,16 @@ private:
     mutable std::mutex mutex_;  // guards everything below, and every entry's link
     entry_list entries_;
     bool closing_all_ = false;
+    std::function<void()> on_drained_;
 };
 
-// A session's membership, alive as long as its coroutine runs.
+// A session's membership, alive as long as its coroutine runs. Every session
+// has one, a refusal too, so that the watchdog bounds its lingering close and
+// close_all() reaches it.
 class session_registry::entry : public boost::intrusive::list_base_hook<> {
 public:
-    entry(session_registry& registry, session_socket& socket);
+    // `admitted`: the accept loop's try_admit() said yes (false for a refusal).
+    entry(session_registry& registry, session_socket& socket, bool admitted = true);
     ~entry();
     entry(const entry&) = delete;
     entry& operator=(const entry&) = delete;
@@ -75,7 +93,8 @@ public:
     // A complete line arrived: the idle clock starts again.
     void touch() { deadline_.store((clock::now() + registry_.idle_timeout_).time_since_epoch().count(), relaxed); }
 
-    // Be ended by the watchdog within `time` at the latest (a lingering close).
+    // Be ended by the watchdog within `time` at the latest (a lingering
+    // close), and not more than max_sweep_period earlier.
     void expire_within(clock::duration time);
 
     // Why the registry ended the session; none if it did not.
@@ -93,8 +112,16 @@ private:
     static constexpr auto relaxed = std::memory_order_relaxed;  // a lone value: no ordering needed
     session_registry& registry_;
     const session_socket::native_handle_type descriptor_;
-    std::atomic<clock::rep> deadline_;
+    const bool counted_;  // in registry_.admitted_
     std::atomic<close_reason> reason_{close_reason::none};
+    std::atomic<clock::rep> deadline_;
 };
+
+// The watchdog: every sweep_period(), closes the sessions whose deadline has
+// passed. One timer for all sessions: reading a line costs a clock read, not
+// a timer, and no coroutine is spawned per request. Ends when the timer is
+// cancelled or close_all() has been called.
+control_task<void> watch_idle_sessions(control_timer& timer, session_registry& registry,
+                                       session_registry::clock::duration idle_timeout);
 
 }  // namespace time_server
