@@ -11,7 +11,12 @@ find_package(Catch2 REQUIRED)
 if(Catch2_VERSION VERSION_LESS 2.13)
   message(FATAL_ERROR "Catch2 ${Catch2_VERSION} found; the tests need 2.13 or 3.x")
 endif()
+# The option that makes a test spec (name or tag) matching no test case fail
+# instead of passing empty: `--warn ${catch2_warn_unmatched}`. 3.x renamed it
+# and, unlike 2.x, also fails by itself when no test runs.
+set(catch2_warn_unmatched NoTests)
 if(Catch2_VERSION VERSION_GREATER_EQUAL 3)
+  set(catch2_warn_unmatched UnmatchedTestSpec)
   set_property(TARGET Catch2::Catch2 APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES
                                                      ${PROJECT_SOURCE_DIR}/tests/support/catch2_v3_compat)
 endif()
