@@ -1,6 +1,6 @@
 # chart.gp - grouped bar chart of the benchmark medians (docs/benchmarks.png).
 #
-#   gnuplot -e "datafile='chart.dat'; outfile='benchmarks.png'; servers='cpp epoll go seed_py'; subtitle='...'" bench/chart.gp
+#   gnuplot -e "datafile='chart.dat'; outfile='benchmarks.png'; servers='cpp epoll go python'; subtitle='...'" bench/chart.gp
 #
 # datafile is written by `bench/summarize.py report --chart-data`: one row per cell, quoted
 # title first, then for every server in `servers` three columns: median, lowest run, highest
@@ -10,7 +10,7 @@
 
 if (!exists("datafile")) datafile = 'chart.dat'
 if (!exists("outfile")) outfile = 'benchmarks.png'
-if (!exists("servers")) servers = 'cpp epoll go seed_py'
+if (!exists("servers")) servers = 'cpp epoll go python'
 if (!exists("subtitle")) subtitle = ''
 
 N = words(servers)

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""summarize.py - combine runs of ../shared/bench/run.sh into docs/benchmarks.md and chart data.
+"""summarize.py - combine passes of bench/run.sh into docs/benchmarks.md and chart data.
 
+    summarize.py collect CELLS.jsonl --meta META_JSON --out RUN.json
+        wrap one pass's cell records (one JSON object a line, as bench/run.sh writes them) and
+        its metadata into RUN.json, and print that pass's table
     summarize.py machine OUT.json [--commit TEXT] [--pre-run BUSY_PCT/LOADAVG]...
         record the machine (CPU, kernel, memory, compiler and library versions) as JSON;
         --pre-run (once per run) is how busy the CPUs were just before it, e.g. "3.5/0.41 0.80 1.02"
@@ -9,10 +12,11 @@
         median over the runs of every (server, variant, cell); print the Markdown and
         write it to OUT.md; write the chart's data for bench/chart.gp to OUT.dat
 
-RUN.json is what run.sh's report.py writes: {"meta": {...}, "cells": [record, ...]} with
-one record per (server, variant, cell): server, variant, cell, rc, server_cpu_s,
-server_alive, result (loadgen's JSON line or null) and, for the idle cell, ready,
-rss_before_kib, rss_hold_kib and idle_n.  Standard library only.
+RUN.json is {"meta": {...}, "cells": [record, ...]} with one record per (server, variant,
+cell): server, variant, cell, rc, server_cpu_s, server_alive, result (bench/loadgen's JSON
+line or null); for the idle cell also ready, rss_before_kib, rss_hold_kib and idle_n; for the
+sys_c50 / sys_c1000 cells syscalls_per_reply ({"total": ..., "<syscall>": ...} or null).
+Standard library only.
 """
 import argparse
 import json
@@ -29,7 +33,7 @@ CPP = "cpp"
 # io_context costs (bench/report.sh adds it; docs/performance.md explains it).
 ONE_THREAD = "cpp-1thread"
 ANCHOR = "epoll"
-PREFERRED = [CPP, ONE_THREAD, ANCHOR, "go", "seed_py"]
+PREFERRED = [CPP, ONE_THREAD, ANCHOR, "go", "python"]
 BUSY_PCT = 10.0  # CPU busy with other work before a run, in %, above which the page says "draft"
 THROUGHPUT_CELLS = ["pp_c1", "pp_c50", "pp_c1000", "pipe_c50_p64", "churn_c50"]
 
@@ -148,6 +152,19 @@ def m_cpu_per_req_us(rec):
     if not r or not r.get("completed"):
         return None
     return 1e6 * float(rec.get("server_cpu_s", 0.0)) / float(r["completed"])
+
+
+def m_sys(name):
+    """system calls per reply from a sys_c* cell: name "total" or one syscall ("recvfrom")"""
+    def get(rec):
+        per = rec.get("syscalls_per_reply") if rec else None
+        if not per:
+            return None
+        return float(per.get(name, 0.0))
+    return get
+
+
+SYSCALL_COLUMNS = ["recvfrom", "read", "sendto", "write", "epoll_wait", "futex", "epoll_ctl"]
 
 
 def m_kib_per_conn(rec):
@@ -275,7 +292,7 @@ def ordered_keys(runs):
 def results_table(runs, keys, idle_cell, idle_n):
     head = ["server", "pp c=1 rps", "p99 µs", "pp c=50 rps", "p99 µs", "vs epoll",
             "pp c=1000 rps", "p99 µs", "pipeline c=50 p=64 replies/s", "churn c=50 conn/s",
-            "idle n=%d answered" % idle_n, "KiB/conn"]
+            "idle n=%d answered" % idle_n, "KiB/conn", "syscalls/req c=50", "syscalls/req c=1000"]
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     anchor = (ANCHOR, "quiet")
@@ -290,7 +307,7 @@ def results_table(runs, keys, idle_cell, idle_n):
             row.append(fmt_us(med(values(runs, key, cell, m_p99))))
         row.append(fmt_ratio(med(ratios(runs, key, "pp_c50", anchor, "pp_c50", m_rps))))
         if variant == "logged":
-            row += ["—"] * 6
+            row += ["—"] * 8
         else:
             row.append(mark(runs, key, "pp_c1000", fmt_int(med(values(runs, key, "pp_c1000", m_rps)))))
             row.append(fmt_us(med(values(runs, key, "pp_c1000", m_p99))))
@@ -303,6 +320,10 @@ def results_table(runs, keys, idle_cell, idle_n):
                 row.append("FAIL" if present(runs, key, idle_cell) else "—")
             row.append(("%.2f" % med(values(runs, key, idle_cell, m_kib_per_conn)))
                        if values(runs, key, idle_cell, m_kib_per_conn) else "—")
+            for cell in ("sys_c50", "sys_c1000"):
+                v = med(values(runs, key, cell, m_sys("total")))
+                row.append("%.2f" % v if v is not None else
+                           ("not available" if not any(r.meta.get("perf") for r in runs) else "—"))
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -319,6 +340,44 @@ def cpu_table(runs, keys):
         out.append(fmt_us(med(values(runs, key, "pp_c50", m_cpu_per_req_us))))
         lines.append("| %s | %s |" % (label(key), " | ".join(out)))
     return lines
+
+
+def syscall_table(runs, keys):
+    """the calls behind the syscalls/req columns, per reply, medians over runs"""
+    lines = []
+    for cell, title in (("sys_c50", "pingpong c=50"), ("sys_c1000", "pingpong c=1000")):
+        rows = [k for k in keys if k[1] == "quiet" and values(runs, k, cell, m_sys("total"))]
+        if not rows:
+            continue
+        head = ["server, " + title, "total"] + ["`%s`" % c for c in SYSCALL_COLUMNS] + ["other"]
+        lines += ["| " + " | ".join(head) + " |", "|---|" + "|".join(["---:"] * (len(head) - 1)) + "|"]
+        for key in rows:
+            total = med(values(runs, key, cell, m_sys("total")))
+            parts = [med(values(runs, key, cell, m_sys(c))) or 0.0 for c in SYSCALL_COLUMNS]
+            other = max(0.0, total - sum(parts))
+            lines.append("| %s | %.2f | %s | %.2f |" % (
+                label(key), total, " | ".join("%.2f" % v if v >= 0.005 else "0" for v in parts), other))
+        lines.append("")
+    return lines
+
+
+def collect(args):
+    """one pass: cell records + metadata -> RUN.json, and the pass's own table on stdout"""
+    meta = json.loads(args.meta)
+    cells = []
+    with open(args.cells) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                cells.append(json.loads(line))
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "cells": cells}, f, indent=1)
+        f.write("\n")
+    run = Run(args.out)
+    keys = ordered_keys([run])
+    idle_cell, idle_n = idle_cell_name([run])
+    sys.stdout.write("\n".join(results_table([run], keys, idle_cell, idle_n)) + "\n")
+    return 0
 
 
 def targets(runs, idle_cell, idle_n):
@@ -478,18 +537,21 @@ def report(args):
                  "`bench/report.sh` (3 full runs) on an otherwise idle machine." % "; ".join(why))
         L.append("")
     L.append("`time_server` (the release build, `--log-level off`, one `io_context` run by as many threads "
-             "as CPUs) against the three anchor servers of `../shared/bench`, all on 127.0.0.1 and all driven by "
-             "the same load generator, `loadgen` (one epoll thread; it checks every reply byte against "
-             "`JAM hh:mm:ss\\r\\n` and counts anything else as an error):")
+             "as CPUs) against three peer servers written for this comparison (`bench/peers/`), all on 127.0.0.1 "
+             "and all driven by the same load generator, `bench/loadgen` (one epoll thread; it checks every reply "
+             "byte against `JAM hh:mm:ss\\r\\n` and counts anything else as an error). Every peer passes "
+             "`bench/tests/check_peer.py`, the whole wire contract bar logging and limits:")
     L.append("")
     L.append("- **cpp**: this repository's `time_server`;")
     if any(k[0] == ONE_THREAD for k in keys):
         L.append("- **%s**: the same `time_server` with `--threads 1`: not a target, a diagnosis (see *One "
                  "thread* below);" % ONE_THREAD)
-    L.append("- **epoll**: C, an edge-triggered epoll loop per thread on an `SO_REUSEPORT` listener, no logging: "
-             "the upper bound;")
-    L.append("- **go**: a goroutine per connection with `bufio` (`-quiet`);")
-    L.append("- **seed_py**: the classroom original, a thread per connection (`--quiet`).")
+    L.append("- **epoll**: C (`bench/peers/epoll_server.c`), an edge-triggered epoll loop per thread (one per "
+             "CPU) on its own `SO_REUSEPORT` listener, no logging: the upper bound;")
+    L.append("- **go**: Go, standard library only (`bench/peers/go/`), a goroutine per connection with `bufio` "
+             "(`-quiet`);")
+    L.append("- **python**: the classroom original re-created (`bench/peers/time_server.py`): a thread per "
+             "connection, `logging` in the original's Indonesian lines (`--quiet`: warnings only).")
     L.append("")
     L.append("Cells (each %s s measured after %s s of warm-up; connections are opened and verified first):"
              % ("/".join(cell_s), "/".join(warm_s)))
@@ -524,9 +586,9 @@ def report(args):
     L.append("")
     L.append("**Noise.** The load generator and the servers share the %s cores, so multi-threaded servers compete "
              "with `loadgen` for CPU and figures swing by up to ±30 %% between runs; single-connection latency "
-             "depends on whether client and server land on the same core. One `loadgen` thread tops out near "
-             "220k round trips/s, 12M pipelined replies/s and 24k connections/s, so cells near those figures "
-             "measure the load generator as much as the server." % nproc)
+             "depends on whether client and server land on the same core. `loadgen` uses about one core in the "
+             "busy cells (its CPU column below), so the fastest servers' figures are partly the generator's."
+             % nproc)
     L.append("")
     L.append("## Results")
     L.append("")
@@ -545,6 +607,21 @@ def report(args):
              "figures overstate the absolute cost by about (warm-up + window) ÷ window for every server alike; "
              "the ratio in the targets below compares like with like.")
     L.append("")
+    stab = syscall_table(runs, keys)
+    L.append("## System calls per request")
+    L.append("")
+    if stab:
+        L.append("Counted on the server with `perf stat -e 'syscalls:sys_enter_*' -p PID` during an extra %s s "
+                 "pingpong run at c=50 and at c=1000 after the throughput cells (so perf's own overhead touches "
+                 "no figure above), divided by every reply of that run (opening, warm-up, window and drain). "
+                 "Medians over runs; *other* is every remaining call (accept4, close, setsockopt, mmap, ...):"
+                 % "/".join(sorted({str(r.meta.get("sys_s", "?")) for r in runs})))
+        L.append("")
+        L += stab
+    else:
+        L.append("Not available: `perf` was missing or the kernel refused its syscall tracepoints when these "
+                 "runs were made (`bench/report.sh` installs `linux-perf`; a container may still forbid it).")
+        L.append("")
     L.append("## Targets")
     L.append("")
     L.append("Each ratio is taken within one run, between servers measured a minute or two apart on the same "
@@ -592,11 +669,12 @@ def report(args):
     L.append("bench/report.sh --summarize-only   # re-derive this page from docs/bench-runs/ without measuring")
     L.append("```")
     L.append("")
-    L.append("`bench/report.sh` installs what is missing (`scripts/setup.sh`, `golang-go`, `gnuplot-nox`), builds "
-             "the `release` preset, runs `../shared/bench/run.sh` once per run with a private `TIMEBENCH_OUT`, "
-             "keeps each run's raw JSON in `docs/bench-runs/` (%s) together with `machine.json`, and calls "
-             "`bench/summarize.py` and `bench/chart.gp`. For figures worth comparing, run it on an otherwise idle "
-             "machine." % ", ".join("`%s`" % os.path.basename(r.path) for r in runs))
+    L.append("`bench/report.sh` installs what is missing (`scripts/setup.sh`, `golang-go`, `gnuplot-nox`, "
+             "`linux-perf`), builds the `release` preset, then runs `bench/run.sh` once per run (which builds "
+             "`bench/loadgen` and the peers into `build/bench/`), keeps each run's raw JSON in `docs/bench-runs/` "
+             "(%s) together with `machine.json`, and calls `bench/summarize.py` and `bench/chart.gp`. Everything "
+             "it needs is in the repository. For figures worth comparing, run it on an otherwise idle machine."
+             % ", ".join("`%s`" % os.path.basename(r.path) for r in runs))
     text = "\n".join(L) + "\n"
 
     if args.md:
@@ -621,6 +699,10 @@ def report(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
+    pc = sub.add_parser("collect", help="one pass of bench/run.sh -> RUN.json")
+    pc.add_argument("cells")
+    pc.add_argument("--meta", required=True)
+    pc.add_argument("--out", required=True)
     pm = sub.add_parser("machine", help="record the machine as JSON")
     pm.add_argument("out")
     pm.add_argument("--commit")
@@ -634,7 +716,7 @@ def main():
                     "separated) and a subtitle")
     pr.add_argument("--png", default="benchmarks.png")
     args = ap.parse_args()
-    return machine(args) if args.cmd == "machine" else report(args)
+    return {"collect": collect, "machine": machine, "report": report}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@
  * pingpong and pipeline, a connection that completed nothing in the whole measured window
  * ("stalled": a mute or stuck server).
  *
- * Output: one human line, then one JSON line, on stdout.  Exit status 0 when nothing went
+ * Output: one human line, then one JSON line, on stdout.  Besides the window's figures the JSON
+ * has replies_all: every reply received in every phase (opening, warm-up, window, drain), the
+ * denominator for a count taken on the server over the whole run (bench/run.sh's syscalls).  Exit status 0 when nothing went
  * wrong and something was completed, 1 otherwise, 2 for bad usage.  Only loopback targets.
  */
 #define _GNU_SOURCE
@@ -99,6 +101,7 @@ struct worker {
     int opened, failed;
     int busy;    /* connections with requests in flight */
     int in_open; /* in the opening phase: a lost open connection no longer counts as opened */
+    uint64_t all; /* every reply, in every phase (what the server did while we ran) */
     uint64_t done, e_proto, e_eof, e_io, e_connect, e_timeout;
     uint64_t answered, dropped, unanswered;
     uint64_t lat_n, lat_sum, lat_max;
@@ -374,6 +377,7 @@ static int on_bytes(struct worker *w, struct conn *c, const unsigned char *s, si
             return -1;
         }
         if (r == 1) {
+            w->all++;
             c->st = ST_OPEN;
             c->owed = 0;
             w->opening--;
@@ -387,6 +391,7 @@ static int on_bytes(struct worker *w, struct conn *c, const unsigned char *s, si
             return -1;
         }
         if (r == 0) return 0;
+        w->all += (uint64_t)r;
         c->owed -= (uint32_t)r;
         now = now_ns();
         if (recheck) {
@@ -425,7 +430,10 @@ static int on_bytes(struct worker *w, struct conn *c, const unsigned char *s, si
             lost(w, c, &w->e_proto);
             return -1;
         }
-        if (r == 1) c->st = ST_CH_CLOSE;
+        if (r == 1) {
+            w->all++;
+            c->st = ST_CH_CLOSE;
+        }
         return 0;
     case ST_OPEN:     /* unsolicited bytes (idle hold, or while the others open) */
     case ST_CH_CLOSE: /* bytes after the reply to TIME, QUIT was sent */
@@ -805,12 +813,13 @@ int main(int argc, char **argv)
 
     /* ---- totals ---- */
     static uint64_t hist[NBUCKETS];
-    uint64_t done = 0, e_proto = 0, e_eof = 0, e_io = 0, e_connect = 0, e_timeout = 0;
+    uint64_t all = 0, done = 0, e_proto = 0, e_eof = 0, e_io = 0, e_connect = 0, e_timeout = 0;
     uint64_t lat_n = 0, lat_sum = 0, lat_max = 0, answered = 0, dropped = 0, unanswered = 0, stalled = 0;
     long opened = 0;
     for (int i = 0; i < g_threads; i++) {
         struct worker *w = &ws[i];
         done += w->done;
+        all += w->all;
         e_proto += w->e_proto;
         e_eof += w->e_eof;
         e_io += w->e_io;
@@ -870,10 +879,11 @@ int main(int argc, char **argv)
            "\"errors\":%" PRIu64 ",\"err_proto\":%" PRIu64 ",\"err_eof\":%" PRIu64 ",\"err_io\":%" PRIu64
            ",\"err_connect\":%" PRIu64 ",\"open_timeouts\":%" PRIu64 ",\"stalled\":%" PRIu64
            ",\"opened\":%ld,\"open_s\":%.3f,\"hold_s\":%.3f,\"burst\":%d,\"answered\":%" PRIu64
-           ",\"dropped\":%" PRIu64 ",\"unanswered\":%" PRIu64 ",\"loadgen_cpu_s\":%.3f,\"wall_s\":%.3f}\n",
+           ",\"dropped\":%" PRIu64 ",\"unanswered\":%" PRIu64 ",\"replies_all\":%" PRIu64
+           ",\"loadgen_cpu_s\":%.3f,\"wall_s\":%.3f}\n",
            mode_name[g_mode], g_host, g_port, g_conns, g_threads, g_depth, g_warm, window, done, rate, p50, p99,
            p999, (double)lat_max / 1000.0, mean, errors, e_proto, e_eof, e_io, e_connect, e_timeout, stalled,
-           opened, open_s, g_mode == IDLE ? g_hold : 0.0, g_burst, answered, dropped, unanswered, cpu, wall);
+           opened, open_s, g_mode == IDLE ? g_hold : 0.0, g_burst, answered, dropped, unanswered, all, cpu, wall);
     fflush(stdout);
     uint64_t good = g_mode == IDLE ? answered : done;
     return errors || good == 0 ? 1 : 0;
