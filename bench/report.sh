@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# report.sh - benchmark the release build of time_server against the shared anchor servers
-# (../shared/bench/run.sh) RUNS times and write docs/benchmarks.md and docs/benchmarks.png
-# from the medians; each run's raw JSON is kept in docs/bench-runs/.
+# report.sh - benchmark the release build of time_server against the peer servers of
+# bench/peers/ (bench/run.sh, driven by bench/loadgen) RUNS times and write
+# docs/benchmarks.md and docs/benchmarks.png from the medians; each run's raw JSON is kept in
+# docs/bench-runs/.  Needs nothing outside the repository.
 #
-#   bench/report.sh                    3 full runs (about 3-4 min each on 2 cores, plus the build)
+#   bench/report.sh                    3 full runs (about 5 min each on 2 cores, plus the build)
 #   bench/report.sh --runs 5           more runs
 #   bench/report.sh --quick --runs 1   1 s cells: a draft in about 2 min
 #   bench/report.sh --no-build         use the existing build/release/bin/time_server
 #   bench/report.sh --summarize-only   only re-derive the page and chart from docs/bench-runs/
 #   options: --run-timeout S (per run; default 1200, 600 with --quick)  --keep (keep the work dir)
 #
-# Installs what is missing first (scripts/setup.sh, golang-go, gnuplot-nox; apt-get, through
-# sudo when not root).  Traffic stays on 127.0.0.1 (ports 46001..46010, chosen by run.sh).
-# Each run gets a private TIMEBENCH_OUT under a temporary directory, runs under `timeout` in
-# its own process group, and is stopped through that group only on Ctrl-C or when it overruns.
+# Installs what is missing first (scripts/setup.sh, golang-go, gnuplot-nox, linux-perf; apt-get,
+# through sudo when not root).  Traffic stays on 127.0.0.1 (ports 30401.., chosen by run.sh).
+# Each run writes to a private directory under a temporary one, runs under `timeout` in its
+# own process group, and is stopped through that group only on Ctrl-C or when it overruns.
 # docs/ is replaced only when at least one run produced results.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=$(cd "$REPO/.." && pwd)/shared/bench
 DOCS=$REPO/docs
 RUNS_DIR=$DOCS/bench-runs
 BIN=$REPO/build/release/bin/time_server
@@ -98,24 +98,29 @@ summarize() { # RUN_JSON... (machine.json and docs/ paths are fixed)
 
 if ((SUMMARIZE_ONLY)); then
     shopt -s nullglob
-    runs=("$RUNS_DIR"/anchors-*.json)
-    ((${#runs[@]})) || die "no $RUNS_DIR/anchors-*.json to summarize"
+    runs=("$RUNS_DIR"/run-*.json)
+    ((${#runs[@]})) || die "no $RUNS_DIR/run-*.json to summarize"
     [[ -f $RUNS_DIR/machine.json ]] || die "no $RUNS_DIR/machine.json"
     summarize "${runs[@]}"
     exit 0
 fi
 
-[[ -x $SHARED/run.sh ]] || die "no $SHARED/run.sh (the shared directory sits beside the repository)"
 install_missing go golang-go
+install_missing gcc gcc
+# perf for the syscalls-per-request columns; a machine that refuses it still gets the rest
+if ! command -v perf >/dev/null; then
+    install_missing perf linux-perf || log "linux-perf not installed: no syscall columns"
+fi
 
 # ---------------------------------------------------------------- build
 if ((BUILD)); then
     "$REPO/scripts/setup.sh"
     log "building the release preset"
     (cd "$REPO" && cmake --preset release -DTIME_SERVER_BUILD_TESTS=OFF >/dev/null \
-        && cmake --build --preset release)
+        && cmake --build --preset release -j2)
 fi
 [[ -x $BIN ]] || die "no $BIN; build it (drop --no-build)"
+"$REPO/bench/run.sh" --build-only || die "bench/run.sh could not build the load generator and the peers"
 
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$REPO" status --porcelain -- src CMakeLists.txt CMakePresets.json 2>/dev/null \
@@ -150,7 +155,7 @@ for ((r = 1; r <= RUNS; r++)); do
     rc=0
     # timeout puts run.sh in its own process group and, on expiry or when we pass it a
     # signal, sends it to that group: run.sh, loadgen and the server under test
-    TIMEBENCH_OUT=$out timeout --kill-after=30 "$RUN_TIMEOUT" "$SHARED/run.sh" "${RUN_ARGS[@]}" \
+    timeout --kill-after=30 "$RUN_TIMEOUT" "$REPO/bench/run.sh" --out "$out" "${RUN_ARGS[@]}" \
         >"$out/table.md" 2> >(tee "$out/run.log" >&2) &
     CHILD=$!
     wait "$CHILD" || rc=$?
@@ -158,7 +163,7 @@ for ((r = 1; r <= RUNS; r++)); do
     ((rc == 124)) && log "run $r: stopped after $RUN_TIMEOUT s (--run-timeout)"
     ((rc != 0 && rc != 124)) && log "run $r: run.sh exited $rc"
     shopt -s nullglob
-    found=("$out"/results/anchors-*.json)
+    found=("$out"/run-*.json)
     shopt -u nullglob
     if ((${#found[@]} == 1)); then
         GOT+=("${found[0]}")
@@ -166,14 +171,14 @@ for ((r = 1; r <= RUNS; r++)); do
     else
         log "run $r: no results file (found ${#found[@]}); left out"
     fi
-    rm -rf "$out/logs" "$out/build" # server logs (the logged cell's can be large) and binaries
+    rm -rf "$out/logs" # server logs
 done
 log "runs took $(($(date +%s) - T0)) s"
 ((${#GOT[@]})) || die "no run produced results; docs/ left as it was"
 
 # ---------------------------------------------------------------- keep raw runs, summarize
 mkdir -p "$RUNS_DIR"
-rm -f "$RUNS_DIR"/anchors-*.json "$RUNS_DIR"/machine.json
+rm -f "$RUNS_DIR"/anchors-*.json "$RUNS_DIR"/run-*.json "$RUNS_DIR"/machine.json
 kept=()
 for f in "${GOT[@]}"; do
     cp "$f" "$RUNS_DIR/"

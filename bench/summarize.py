@@ -164,7 +164,7 @@ def m_sys(name):
     return get
 
 
-SYSCALL_COLUMNS = ["recvfrom", "read", "sendto", "write", "epoll_wait", "futex", "epoll_ctl"]
+SYSCALL_COLUMNS = ["recvfrom", "read", "sendto", "write", "epoll_wait", "epoll_pwait", "futex", "epoll_ctl"]
 
 
 def m_kib_per_conn(rec):
