@@ -191,6 +191,43 @@ TEST_CASE("a refused client that already sent a request still reads the busy err
     }
 }
 
+// A refused client that is still writing when the server refuses it: without
+// a lingering close, its next bytes would meet a closed socket and a reset.
+TEST_CASE("a refused client that is still writing reads the busy error, then EOF", "[e2e][limits][max_connections]") {
+    auto config = test_config();
+    config.max_connections = 1;
+    running_server server(config);
+    auto admitted = server.connect();
+    REQUIRE(server.wait_for_session_count(1));
+    auto writer = server.connect();
+    const std::string chunk(2048, 'x');
+    for (int i = 0; i < 16; ++i) {  // 32 KiB over about 80 ms, within the linger's 64 KiB
+        writer.send(chunk);
+        std::this_thread::sleep_for(5ms);
+    }
+    writer.shutdown_write();
+    CHECK(writer.read_until_eof() == busy_reply);
+}
+
+// The lingering close promises at most 0.5 s, whatever the idle timeout.
+TEST_CASE("a lingering close ends within half a second", "[e2e][limits][linger]") {
+    auto config = test_config();
+    config.idle_timeout = 300s;  // the watchdog's longest sweep period
+    running_server server(config);
+    auto client = server.connect();
+    const auto quit_sent = steady::now();
+    client.send("QUIT\nTIME\n");           // bytes after QUIT: the server lingers
+    CHECK(client.read_until_eof() == "");  // its FIN comes at once
+    // While it lingers, the server reads and drops what the client sends;
+    // once it has closed, a send meets a reset and fails.
+    while (steady::now() - quit_sent < 2s && client.send_some("x", 100ms) == 1) {
+        std::this_thread::sleep_for(10ms);
+    }
+    const auto lingered = steady::now() - quit_sent;
+    CHECK(lingered >= 350ms);
+    CHECK(lingered < 650ms);  // 0.5 s, and room for a busy machine
+}
+
 // Lowers this process's descriptor limit and fills it, so that the server's
 // accept() fails with EMFILE; puts everything back afterwards. It asserts
 // nothing itself: see the test below.

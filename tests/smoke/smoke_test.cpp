@@ -267,6 +267,27 @@ TEST_CASE("SIGINT stops the binary like SIGTERM", "[smoke]") {
     CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGINT"));
 }
 
+// Both signals are made pending while the process is stopped, so the second
+// one surely arrives while the first is being handled.
+TEST_CASE("a second signal while stopping ends the binary at once with a non-zero code", "[smoke]") {
+    child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "2"});
+    const auto port = listening_port(server);
+    test_client client(loopback(port));
+    client.send("TIME\n");
+    reply_seconds(client.read_line());
+    server.send_signal(SIGSTOP);
+    server.send_signal(SIGINT);
+    server.send_signal(SIGTERM);
+    server.send_signal(SIGCONT);
+    const auto code = server.wait_exit(exit_timeout);
+    INFO("stdout:\n" << server.stdout_text());
+    REQUIRE(code);
+    CHECK(*code == 128 + SIGTERM);
+    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGINT, server berhenti..."));
+    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGTERM lagi, server dihentikan paksa."));
+    CHECK_THAT(server.stdout_text(), !Catch::Contains("Server dihentikan."));
+}
+
 TEST_CASE("the local time zone comes from TZ", "[smoke]") {
     if (!std::filesystem::exists("/usr/share/zoneinfo/Asia/Jakarta")) {
         WARN("no /usr/share/zoneinfo/Asia/Jakarta: test skipped");
