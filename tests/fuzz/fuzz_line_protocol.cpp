@@ -1,8 +1,16 @@
 // fuzz_line_protocol.cpp - fuzz target for the request path: line_framer,
-// parse_command and escape_for_log, driven the way session.cpp's converse()
-// and answer_buffered_lines() drive them, and checked against a small
-// independent model of the wire contract (docs/protocol.md). Any violated
-// invariant traps, so libFuzzer (or replay_main.cpp) reports it as a crash.
+// parse_command and escape_for_log, driven the way session.cpp's serve_client()
+// loop (read, dispatch_lines(), write) drives them, and checked against a
+// small independent model of the wire contract (docs/protocol.md). Any
+// violated invariant traps, so libFuzzer (or replay_main.cpp) reports it as a
+// crash.
+//
+// A command added to protocol.hpp (docs/exercises.md's DATE) needs no change
+// here: the harness cannot produce its reply (session.cpp's answer() does), so
+// it writes a marker naming the word instead, and the model expects that
+// marker exactly where the word, trimmed and in any case, is a whole request.
+// Only the new words come from protocol.hpp's command_words; TIME, QUIT, HELP,
+// the matching rules and the replies stay the model's own.
 //
 // Input layout:
 //   byte 0      max_line: below 0xc0 it is 1..64, so the limit is hit often;
@@ -39,6 +47,21 @@ constexpr std::string_view spec_time_reply = "JAM 12:34:56\r\n";
 constexpr std::string_view spec_help_reply = "BANTUAN: TIME, QUIT, HELP\r\n";
 constexpr std::string_view spec_unknown_reply = "ERROR: Perintah tidak dikenal.\r\n";
 constexpr std::string_view spec_too_long_reply = "ERROR: Perintah terlalu panjang.\r\n";
+
+// The words the model knows the meaning of.
+constexpr std::string_view spec_time_word = "TIME";
+constexpr std::string_view spec_quit_word = "QUIT";
+constexpr std::string_view spec_help_word = "HELP";
+
+// What stands for the reply to a command the model does not know: "<DATE>\n".
+// No documented reply starts with '<' or ends in a bare LF, so it cannot be
+// mistaken for one.
+std::string unmodelled_reply(std::string_view word) {
+    std::string marker = "<";
+    marker.append(word);
+    marker.append(">\n");
+    return marker;
+}
 
 constexpr std::size_t small_limit_selectors = 0xc0;
 constexpr std::size_t small_limit_count = 64;
@@ -151,38 +174,45 @@ struct outcome {
 // ---- the code under test, driven like session.cpp ----------------------------
 
 // session.cpp's answer(): one request in, its reply appended. False on QUIT.
+// An if-chain, not a switch: a command added to the enum must not break this
+// build, and any value other than the five known ones is an unmodelled command.
 bool answer(outcome& out, std::string_view request) {
     check_log_sample(request);
     out.lines.emplace_back(request);
     const auto before = out.replies.size();
     bool keep_going = true;
-    switch (time_server::parse_command(request)) {
-    case time_server::command::time:
+    bool unmodelled = false;
+    const auto what = time_server::parse_command(request);
+    if (what == time_server::command::time) {
         time_server::append_time_reply(out.replies, fixed_time);
-        break;
-    case time_server::command::quit:
+    } else if (what == time_server::command::quit) {
         out.quit = true;
         keep_going = false;
-        break;
-    case time_server::command::help:
+    } else if (what == time_server::command::help) {
         out.replies.append(time_server::help_reply);
-        break;
-    case time_server::command::empty:
-        break;
-    case time_server::command::unknown:
+    } else if (what == time_server::command::unknown) {
         out.replies.append(time_server::unknown_command_reply);
-        break;
+    } else if (what != time_server::command::empty) {
+        // A command this harness cannot answer: name the word it was parsed as.
+        const auto* const row = std::ranges::find(time_server::command_words, what,
+                                                  [](const auto& entry) { return entry.second; });
+        check(row != time_server::command_words.end(), "parse_command returned a command without a word");
+        out.replies.append(unmodelled_reply(row->first));
+        unmodelled = true;
     }
     const std::string_view reply = std::string_view(out.replies).substr(before);
-    check(reply.empty() || reply == spec_time_reply || reply == spec_help_reply || reply == spec_unknown_reply,
+    check(unmodelled || reply.empty() || reply == spec_time_reply || reply == spec_help_reply ||
+              reply == spec_unknown_reply,
           "reply outside the documented set");
     return keep_going;
 }
 
-// session.cpp's answer_buffered_lines(): every complete line read so far, and
-// at the end of the stream the unterminated last one. True when the
-// conversation ends (QUIT, too long, or the client closed).
-bool answer_buffered_lines(line_framer& framer, const scenario& s, bool end_of_stream, outcome& out) {
+// How the harness's session ends, as session.cpp's `ending`.
+enum class ending { not_yet, quit, client_closed, line_too_long };
+
+// session.cpp's dispatch_lines(): every complete line read so far, and at the
+// end of the stream the unterminated last one; no I/O.
+ending dispatch_lines(line_framer& framer, const scenario& s, bool end_of_stream, outcome& out) {
     const std::size_t limit = s.max_line + 1;  // a full line and its LF
     for (;;) {
         const bool complete = framer.has_complete_line();
@@ -193,7 +223,7 @@ bool answer_buffered_lines(line_framer& framer, const scenario& s, bool end_of_s
         case line_framer::status::line:
             check(next.line.size() <= s.max_line, "line longer than max_line");
             if (!answer(out, next.line)) {
-                return true;  // QUIT: the rest is ignored
+                return ending::quit;  // the rest is ignored
             }
             break;
         case line_framer::status::too_long:
@@ -203,45 +233,43 @@ bool answer_buffered_lines(line_framer& framer, const scenario& s, bool end_of_s
             out.replies.append(time_server::line_too_long_reply);
             check(std::string_view(out.replies).ends_with(spec_too_long_reply), "too-long reply differs from spec");
             out.too_long = true;
-            return true;
+            return ending::line_too_long;
         case line_framer::status::need_more:
             if (!end_of_stream) {
-                return false;
+                return ending::not_yet;
             }
             if (const auto last = framer.take_unterminated()) {
                 check(last->size() <= s.max_line, "unterminated line longer than max_line");
                 check(framer.buffered_bytes() == 0, "bytes left after take_unterminated()");
                 check(!framer.take_unterminated(), "take_unterminated() returned a line twice");
-                answer(out, *last);
+                if (!answer(out, *last)) {
+                    return ending::quit;
+                }
             }
-            return true;
+            return ending::client_closed;
         }
     }
 }
 
-// session.cpp's converse() with the socket replaced by the scenario's stream,
-// read in the scenario's read sizes.
+// session.cpp's serve_client() loop with the socket replaced by the
+// scenario's stream, read in the scenario's read sizes: (1) read, (2) dispatch
+// every complete line, (3) write (here: the replies simply stay in `out`).
 outcome drive(const scenario& s) {
     const std::size_t limit = s.max_line + 1;
     line_framer framer(s.max_line);
     outcome out;
     std::size_t sent = 0;   // stream bytes the client has sent so far
     std::size_t reads = 0;  // reads done, to pick the next read size
-    bool end_of_stream = false;
 
     const auto check_holdings = [&] {
         check(framer.capacity() <= limit, "framer capacity above max_line + 1");
         check(framer.buffered_bytes() <= framer.capacity(), "framer holds more than its capacity");
     };
 
-    for (;;) {
+    auto end = ending::not_yet;
+    while (end == ending::not_yet) {
+        // 1. read_some(): the free space, then async_read_some into it.
         check_holdings();
-        if (answer_buffered_lines(framer, s, end_of_stream, out)) {
-            return out;
-        }
-        check_holdings();
-
-        // read_into(): the free space, then async_read_some into it.
         const auto space = framer.prepare();
         check(!space.empty(), "prepare() empty while next() needs more");
         check(framer.buffered_bytes() + space.size() <= framer.capacity(), "prepare() space beyond the buffer");
@@ -260,19 +288,19 @@ outcome drive(const scenario& s) {
         }
         // Asio reports eof with no bytes; the session commits them anyway.
         framer.commit(bytes);
-        if (bytes == 0) {
-            end_of_stream = true;
-        } else {
-            (void)framer.has_complete_line();  // the session asks, to restart the idle clock
-        }
+        check_holdings();
+        // 2. Dispatch every complete line of that read.
+        end = dispatch_lines(framer, s, bytes == 0, out);
         check_holdings();
     }
+    return out;
 }
 
 // ---- the independent model ---------------------------------------------------
 
 // docs/protocol.md's commands: trim spaces and tabs, match ASCII case-insensitively.
-std::string_view model_reply(std::string_view line, bool& quit) {
+// A word protocol.hpp knows and the model does not gets the harness's marker.
+std::string model_reply(std::string_view line, bool& quit) {
     std::size_t first = 0;
     std::size_t last = line.size();
     while (first < last && (line[first] == ' ' || line[first] == '\t')) {
@@ -289,17 +317,23 @@ std::string_view model_reply(std::string_view line, bool& quit) {
     if (word.empty()) {
         return {};
     }
-    if (word == "TIME") {
-        return spec_time_reply;
+    if (word == spec_time_word) {
+        return std::string(spec_time_reply);
     }
-    if (word == "QUIT") {
+    if (word == spec_quit_word) {
         quit = true;
         return {};
     }
-    if (word == "HELP") {
-        return spec_help_reply;
+    if (word == spec_help_word) {
+        return std::string(spec_help_reply);
     }
-    return spec_unknown_reply;
+    for (const auto& row : time_server::command_words) {
+        if (word == row.first) {
+            // A command added since the model was written: its reply is unknown here.
+            return unmodelled_reply(row.first);
+        }
+    }
+    return std::string(spec_unknown_reply);
 }
 
 // Split on LF, drop one CR before it; a line of more than max_line bytes before
