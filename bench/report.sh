@@ -6,7 +6,7 @@
 #
 #   bench/report.sh                    3 full runs (about 5 min each on 2 cores, plus the build)
 #   bench/report.sh --runs 5           more runs
-#   bench/report.sh --quick --runs 1   1 s cells: a draft in about 2 min
+#   bench/report.sh --quick --runs 1   1 s cells: a draft in about 3 min
 #   bench/report.sh --no-build         use the existing build/release/bin/time_server
 #   bench/report.sh --summarize-only   only re-derive the page and chart from docs/bench-runs/
 #   options: --run-timeout S (per run; default 1200, 600 with --quick)  --keep (keep the work dir)
