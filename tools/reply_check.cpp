@@ -69,7 +69,7 @@ int reply_validator::feed(std::string_view bytes) {
         completed += position_ == 0 ? 1 : 0;
     }
     // ...then whole replies...
-    for (; bytes.size() - i >= time_reply_bytes; i += time_reply_bytes) {
+    for (; i + time_reply_bytes <= bytes.size(); i += time_reply_bytes) {
         if (!is_whole_reply(bytes.data() + i)) {
             return -1;
         }
