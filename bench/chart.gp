@@ -39,7 +39,7 @@ set yrange [0:*]
 set key top right samplen 1.5 spacing 1.1
 set offsets 0, 0, graph 0.08, 0
 
-set multiplot layout 1,2 title "time_server (cpp) vs anchors on 127.0.0.1: medians, whiskers = range over runs".(subtitle eq '' ? '' : "\n".subtitle)
+set multiplot layout 1,2 title "time_server (cpp) vs the peer servers on 127.0.0.1: medians, whiskers = range over runs".(subtitle eq '' ? '' : "\n".subtitle)
 
 # left panel: rows 0-2, thousands per second
 set size 0.68, 0.92
