@@ -117,6 +117,7 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
     app.add_option("--log-level", log_level, "debug, info, warn, error or off")
         ->check(log_level_name)
         ->capture_default_str();
+    app.add_flag("--reuse-port", config.reuse_port, "set SO_REUSEPORT, so that several processes can serve one port");
 
     if (const auto exit_code = parse_flags(app, argc, argv, out, err)) {
         return *exit_code;

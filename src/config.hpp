@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace time_server {
 
@@ -25,6 +26,10 @@ struct server_config {
     std::size_t max_line_bytes = default_max_line_bytes;  // bytes before the LF, a CR included
     std::size_t max_connections = default_max_connections;
     spdlog::level::level_enum log_level = spdlog::level::info;
+    bool reuse_port = false;  // SO_REUSEPORT: several processes may serve one port
+    // Listening sockets handed over by systemd (socket activation), served
+    // instead of binding bind_address/port; empty when there are none.
+    std::vector<int> inherited_listeners;
 };
 
 }  // namespace time_server

@@ -4,6 +4,7 @@
 #include "logging.hpp"
 #include "open_file_limit.hpp"
 #include "server.hpp"
+#include "socket_activation.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -54,8 +55,10 @@ control_task<void> handle_signals(signal_set& signals, server& time_server, spdl
 
 }  // namespace
 
-int run_server(const server_config& config) {
+int run_server(const server_config& command_line) {
     raise_open_file_limit();
+    server_config config = command_line;
+    config.inherited_listeners = take_inherited_listeners();
     const auto log = make_stdout_logger(config.log_level);
     net::io_context io(static_cast<int>(config.threads));
 
@@ -63,8 +66,13 @@ int run_server(const server_config& config) {
     try {
         time_server.emplace(io, config, log);
     } catch (const boost::system::system_error& e) {
-        fmt::print(stderr, "time_server: cannot listen on {} port {}: {}\n", config.bind_address, config.port,
-                   e.code().message());
+        if (config.inherited_listeners.empty()) {
+            fmt::print(stderr, "time_server: cannot listen on {} port {}: {}\n", config.bind_address, config.port,
+                       e.code().message());
+        } else {
+            fmt::print(stderr, "time_server: cannot serve the {} socket(s) systemd handed over: {}\n",
+                       config.inherited_listeners.size(), e.code().message());
+        }
         return 1;
     }
 

@@ -16,13 +16,16 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace time_server {
 
 class server {
 public:
-    // Binds and listens at once; throws boost::system::system_error when it
-    // cannot (a port in use, a bad address), before anything runs.
+    // Binds and listens at once, or takes over config.inherited_listeners
+    // (socket activation); throws boost::system::system_error when it cannot
+    // (a port in use, a bad address, a descriptor that is no listening TCP
+    // socket), before anything runs.
     server(boost::asio::io_context& io, server_config config, std::shared_ptr<spdlog::logger> log,
            wall_clock clock = system_wall_clock());
 
@@ -30,7 +33,8 @@ public:
     server& operator=(const server&) = delete;
     ~server() = default;
 
-    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    // Where the (first) listening socket listens.
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptors_.front().local_endpoint(); }
 
     // Spawns the accept loop and the idle watchdog; they run once the
     // io_context runs. `on_stopped`, if given, is called once, from any
@@ -54,10 +58,10 @@ private:
     session_registry registry_;
     server_context context_;
     boost::asio::io_context::executor_type session_executor_;
-    // The acceptor and the watchdog timer share one strand, so stop() never
+    // The acceptors and the watchdog timer share one strand, so stop() never
     // touches them while their coroutines do.
     control_executor control_;
-    control_acceptor acceptor_;
+    std::vector<control_acceptor> acceptors_;  // one; or one per inherited socket (never resized)
     control_timer sweep_timer_;
     std::function<void()> on_stopped_;
     std::atomic<bool> failed_{false};
@@ -65,6 +69,6 @@ private:
 
 // Runs the server as the command line asked until SIGINT or SIGTERM; returns
 // the process's exit code.
-int run_server(const server_config& config);
+int run_server(const server_config& command_line);
 
 }  // namespace time_server
