@@ -118,6 +118,8 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
         ->check(log_level_name)
         ->capture_default_str();
     app.add_flag("--reuse-port", config.reuse_port, "set SO_REUSEPORT, so that several processes can serve one port");
+    app.add_flag("--proxy-protocol", config.proxy_protocol,
+                 "every connection starts with a PROXY protocol v1 or v2 header (HAProxy's send-proxy)");
 
     if (const auto exit_code = parse_flags(app, argc, argv, out, err)) {
         return *exit_code;

@@ -16,6 +16,7 @@ inline constexpr std::uint16_t default_port = 45000;
 inline constexpr std::chrono::seconds default_idle_timeout{300};
 inline constexpr std::size_t default_max_line_bytes = 1024;
 inline constexpr std::size_t default_max_connections = 10000;
+inline constexpr std::chrono::seconds default_proxy_header_timeout{5};
 
 struct server_config {
     std::string bind_address = "0.0.0.0";
@@ -27,6 +28,10 @@ struct server_config {
     std::size_t max_connections = default_max_connections;
     spdlog::level::level_enum log_level = spdlog::level::info;
     bool reuse_port = false;  // SO_REUSEPORT: several processes may serve one port
+    // Every connection starts with a PROXY protocol header (v1 or v2), whose
+    // source becomes the session's peer; it must be complete within the timeout.
+    bool proxy_protocol = false;
+    std::chrono::milliseconds proxy_header_timeout = default_proxy_header_timeout;
     // Listening sockets handed over by systemd (socket activation), served
     // instead of binding bind_address/port; empty when there are none.
     std::vector<int> inherited_listeners;

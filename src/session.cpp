@@ -10,6 +10,7 @@
 #include "line_framer.hpp"
 #include "log_text.hpp"
 #include "protocol.hpp"
+#include "proxy_header_reader.hpp"
 
 #include <boost/asio/write.hpp>
 
@@ -227,6 +228,16 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     // descriptor is closed, and the registry never shuts down a descriptor
     // number the kernel has already given to a newer connection.
     session_registry::entry membership(ctx.registry, socket);
+    if (ctx.config.proxy_protocol) {
+        // Suspends until the load balancer's PROXY header is complete; it
+        // names the client, who is the peer from now on, the log included.
+        const auto client = co_await read_proxy_header(socket, membership, peer, ctx);
+        if (!client) {
+            membership.close(socket);  // no reply: a bad header was logged
+            co_return;
+        }
+        peer = *client;
+    }
     session s{
         ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc),
         {}};

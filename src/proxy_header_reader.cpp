@@ -1,0 +1,73 @@
+// proxy_header_reader.cpp - the PROXY header read with peeks, so that not one
+// byte of the client's own data is taken from the socket with it.
+#include "proxy_header_reader.hpp"
+
+#include "log_text.hpp"
+#include "proxy_header.hpp"
+
+#include <array>
+#include <chrono>
+
+namespace time_server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& socket,
+                                                             session_registry::entry& membership,
+                                                             tcp::endpoint connection_peer, server_context& ctx) {
+    // The watchdog ends a connection whose header is still incomplete then.
+    membership.expire_within(ctx.config.proxy_header_timeout);
+    std::array<char, max_proxy_header_bytes> header{};
+    std::size_t have = 0;
+    for (;;) {
+        // Suspends until the load balancer sends more, closes, or the
+        // watchdog shuts the connection down. A peek: the bytes stay in the
+        // socket, so the ones after the header are the session's to read.
+        auto [error, peeked] = co_await socket.async_receive(net::buffer(header.data() + have, header.size() - have),
+                                                             session_socket::message_peek, use_tuple);
+        if (error || peeked == 0) {
+            if (membership.reason() == close_reason::shutdown) {
+                co_return std::nullopt;  // the server is stopping; not the sender's fault
+            }
+            if (membership.reason() == close_reason::idle_timeout) {
+                const std::chrono::duration<double> timeout = ctx.config.proxy_header_timeout;
+                ctx.log.warn("Header PROXY dari {} tidak lengkap dalam {:g} detik, koneksi ditutup.",
+                             describe_peer(connection_peer), timeout.count());
+            } else {
+                ctx.log.warn("Koneksi dengan {} ditutup sebelum header PROXY lengkap.", describe_peer(connection_peer));
+            }
+            co_return std::nullopt;
+        }
+        const auto result = parse_proxy_header({header.data(), have + peeked});
+        if (result.state == proxy_header_result::status::malformed) {
+            // Take the peeked bytes, so that the close is a FIN, not the
+            // reset the kernel sends for unread data.
+            error_code ignored;
+            socket.receive(net::buffer(header.data() + have, peeked), 0, ignored);
+            ctx.log.warn("Header PROXY dari {} tidak valid ({}), koneksi ditutup.", describe_peer(connection_peer),
+                         result.reason);
+            co_return std::nullopt;
+        }
+        // Take from the socket what belongs to the header: everything peeked
+        // while it is incomplete, exactly its end once it is complete. The
+        // bytes are there, so this read returns at once.
+        const std::size_t take = result.state == proxy_header_result::status::done ? result.header_bytes - have
+                                                                                   : peeked;
+        error_code read_error;
+        const std::size_t taken = socket.receive(net::buffer(header.data() + have, take), 0, read_error);
+        if (read_error || taken != take) {
+            ctx.log.warn("Terjadi error pada koneksi dengan {}: {}", describe_peer(connection_peer),
+                         read_error ? read_error.message() : "short read");
+            co_return std::nullopt;
+        }
+        have += taken;
+        if (result.state == proxy_header_result::status::done) {
+            membership.touch();  // from now on, the idle timeout
+            co_return result.source.value_or(connection_peer);
+        }
+    }
+}
+
+}  // namespace time_server
