@@ -14,8 +14,8 @@
 #   scripts/setup.sh                build dependencies: GCC, CMake, Ninja, pkg-config, Boost
 #                                   headers with their CMake config, fmt, spdlog, CLI11
 #   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
-#                                   default clang and its libFuzzer runtime, python3, dpkg-dev
-#                                   and systemd (the package and deployment tests), and the
+#                                   default clang and its libFuzzer runtime, python3, dpkg-dev,
+#                                   systemd and haproxy (the package and deployment tests), and the
 #                                   pinned clang-format-14 and clang-tidy-14 where the
 #                                   distribution packages them (Debian 12, Ubuntu 24.04 in
 #                                   universe; not Debian 13, where test.sh skips those checks)
@@ -57,9 +57,9 @@ esac
 
 packages=(g++ cmake ninja-build pkg-config "${boost:-libboost1.81-dev}" libfmt-dev libspdlog-dev libcli11-dev)
 if ((want_test)); then
-    # dpkg-dev (cpack's dpkg-shlibdeps) and systemd (systemd-analyze,
-    # systemd-socket-activate) for the package and deployment tests.
-    packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev systemd)
+    # dpkg-dev (cpack's dpkg-shlibdeps), systemd (systemd-analyze,
+    # systemd-socket-activate) and haproxy for the package and deployment tests.
+    packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev systemd haproxy)
     if ((${pinned_checkers:-1})); then
         packages+=(clang-format-14 clang-tidy-14)
     fi
