@@ -59,7 +59,9 @@ packages=(g++ cmake ninja-build pkg-config "${boost:-libboost1.81-dev}" libfmt-d
 if ((want_test)); then
     # dpkg-dev (cpack's dpkg-shlibdeps), systemd (systemd-analyze,
     # systemd-socket-activate) and haproxy for the package and deployment tests.
-    packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev systemd haproxy)
+    # file: CPackDeb refuses SHLIBDEPS without it, and minimal systems (debootstrap
+    # minbase, container images) lack it.
+    packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev file systemd haproxy)
     if ((${pinned_checkers:-1})); then
         packages+=(clang-format-14 clang-tidy-14)
     fi
