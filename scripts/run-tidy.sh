@@ -43,18 +43,38 @@ fi
 jobs=${TIDY_JOBS:-$(nproc)}
 echo "run-tidy: $clang_tidy over ${#sources[@]} files in src/ ($build_dir/compile_commands.json)"
 
-if command -v run-clang-tidy-14 >/dev/null; then
-    # run-clang-tidy takes regular expressions; anchor each file's full path.
-    regexes=()
-    for source in "${sources[@]}"; do
-        regexes+=("^${root//./\\.}/${source//./\\.}\$")
-    done
-    run-clang-tidy-14 -quiet -clang-tidy-binary "$(command -v "$clang_tidy")" -p "$build_dir" -j "$jobs" \
-        "${regexes[@]}"
-else
-    status=0
-    for source in "${sources[@]}"; do
-        "$clang_tidy" --quiet -p "$build_dir" "$source" || status=1
-    done
-    exit "$status"
+# clang-tidy 14's static analyzer does not model C++20 coroutine frames: on a
+# path to a coroutine's first co_await it takes the promise's
+# awaitable_frame_base::attached_thread_ (set by Asio when the coroutine first
+# runs) for uninitialized, and reports clang-analyzer-core.CallAndMessage inside
+# boost/asio/impl/awaitable.hpp. That finding, at that place only, is a known
+# false positive and is not counted; the check stays on for everything else.
+known_false_positive='boost/asio/impl/awaitable\.hpp:[0-9]+:[0-9]+: (warning|error): Called C\+\+ object pointer is uninitialized \[clang-analyzer-core\.CallAndMessage'
+
+logs=$(mktemp -d "${TMPDIR:-/tmp}/run-tidy.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
+# One clang-tidy per file, $jobs at a time; findings are counted from the
+# output below (so --warnings-as-errors is off here: a non-zero exit then
+# means clang-tidy itself failed).
+printf '%s\n' "${sources[@]}" | xargs -P "$jobs" -I{} sh -c \
+    '"$1" --quiet --use-color=false --warnings-as-errors=-* -p "$2" "$3" >"$4/$(echo "$3" | tr / _).log" 2>&1 ||
+     echo "clang-tidy exited $? on $3" >>"$4/$(echo "$3" | tr / _).log"' \
+    sh "$clang_tidy" "$build_dir" {} "$logs"
+
+status=0 ignored=0
+for source in "${sources[@]}"; do
+    log=$logs/$(echo "$source" | tr / _).log
+    findings=$(grep -E ': (warning|error): |^clang-tidy exited' "$log" | grep -cvE "$known_false_positive" || true)
+    ignored=$((ignored + $(grep -cE "$known_false_positive" "$log" || true)))
+    if ((findings > 0)); then
+        cat "$log"
+        status=1
+    fi
+done
+if ((ignored > 0)); then
+    echo "run-tidy: $ignored known false positive(s) of the analyzer in Asio's awaitable.hpp not counted (see this script)"
 fi
+if ((status == 0)); then
+    echo "run-tidy: no findings"
+fi
+exit "$status"

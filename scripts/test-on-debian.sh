@@ -216,4 +216,22 @@ if ! in_chroot "scripts/test.sh debug"; then
     exit 1
 fi
 phase_done "test: scripts/test.sh debug"
+
+# The package, as docs/deploy.md says: cpack -G DEB from the release build
+# that the run command made, installed with apt, run, and its units checked.
+log "package: cpack -G DEB, apt install, time_server --version, systemd-analyze"
+if ! in_chroot 'set -e
+    rm -rf /tmp/time-server-deb
+    cpack -G DEB --config build/release/CPackConfig.cmake -B /tmp/time-server-deb >/dev/null
+    apt-get install -y -qq /tmp/time-server-deb/time-server_*.deb >/dev/null
+    version=$(time_server --version)
+    echo "installed: $version"
+    test "$version" = "time_server $(sed -n "s/^ *VERSION \([0-9.]*\)$/\1/p" CMakeLists.txt)"
+    verify=$(systemd-analyze verify /usr/lib/systemd/system/time-server.socket /usr/lib/systemd/system/time-server.service 2>&1)
+    test -z "$verify" || { echo "$verify"; exit 1; }
+    systemd-analyze security --offline=true time-server.service | grep -E "Overall exposure level.* (OK|SAFE) "'; then
+    echo "test-on-debian: the .deb did not install and run on $suite" >&2
+    exit 1
+fi
+phase_done "package: apt install"
 log "passed"

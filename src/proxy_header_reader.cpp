@@ -7,6 +7,8 @@
 
 #include <array>
 #include <chrono>
+#include <span>
+#include <string>
 
 namespace time_server {
 
@@ -14,29 +16,42 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+namespace {
+
+// Waits for bytes and copies them into `space` without taking them from the
+// socket. A plain function returning a deferred operation, like session.cpp's
+// read_some().
+auto peek_some(session_socket& socket, std::span<char> space) {
+    return socket.async_receive(net::buffer(space.data(), space.size()), session_socket::message_peek, use_tuple);
+}
+
+}  // namespace
+
 session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& socket,
                                                              session_registry::entry& membership,
                                                              tcp::endpoint connection_peer, server_context& ctx) {
     // The watchdog ends a connection whose header is still incomplete then.
     membership.expire_within(ctx.config.proxy_header_timeout);
+    // A bad header is logged with the connection's own peer: the load
+    // balancer, or whoever reached the server around it.
+    const std::string real_peer = describe_peer(connection_peer);
     std::array<char, max_proxy_header_bytes> header{};
     std::size_t have = 0;
     for (;;) {
         // Suspends until the load balancer sends more, closes, or the
         // watchdog shuts the connection down. A peek: the bytes stay in the
         // socket, so the ones after the header are the session's to read.
-        auto [error, peeked] = co_await socket.async_receive(net::buffer(header.data() + have, header.size() - have),
-                                                             session_socket::message_peek, use_tuple);
+        auto [error, peeked] = co_await peek_some(socket, std::span(header).subspan(have));
         if (error || peeked == 0) {
             if (membership.reason() == close_reason::shutdown) {
                 co_return std::nullopt;  // the server is stopping; not the sender's fault
             }
             if (membership.reason() == close_reason::idle_timeout) {
                 const std::chrono::duration<double> timeout = ctx.config.proxy_header_timeout;
-                ctx.log.warn("Header PROXY dari {} tidak lengkap dalam {:g} detik, koneksi ditutup.",
-                             describe_peer(connection_peer), timeout.count());
+                ctx.log.warn("Header PROXY dari {} tidak lengkap dalam {:g} detik, koneksi ditutup.", real_peer,
+                             timeout.count());
             } else {
-                ctx.log.warn("Koneksi dengan {} ditutup sebelum header PROXY lengkap.", describe_peer(connection_peer));
+                ctx.log.warn("Koneksi dengan {} ditutup sebelum header PROXY lengkap.", real_peer);
             }
             co_return std::nullopt;
         }
@@ -46,8 +61,7 @@ session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& soc
             // reset the kernel sends for unread data.
             error_code ignored;
             socket.receive(net::buffer(header.data() + have, peeked), 0, ignored);
-            ctx.log.warn("Header PROXY dari {} tidak valid ({}), koneksi ditutup.", describe_peer(connection_peer),
-                         result.reason);
+            ctx.log.warn("Header PROXY dari {} tidak valid ({}), koneksi ditutup.", real_peer, result.reason);
             co_return std::nullopt;
         }
         // Take from the socket what belongs to the header: everything peeked
@@ -58,7 +72,7 @@ session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& soc
         error_code read_error;
         const std::size_t taken = socket.receive(net::buffer(header.data() + have, take), 0, read_error);
         if (read_error || taken != take) {
-            ctx.log.warn("Terjadi error pada koneksi dengan {}: {}", describe_peer(connection_peer),
+            ctx.log.warn("Terjadi error pada koneksi dengan {}: {}", real_peer,
                          read_error ? read_error.message() : "short read");
             co_return std::nullopt;
         }

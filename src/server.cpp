@@ -58,7 +58,7 @@ control_acceptor adopt_acceptor(const control_executor& executor, int descriptor
         throw boost::system::system_error(net::error::invalid_argument);
     }
     const auto protocol = address.ss_family == AF_INET ? tcp::v4() : tcp::v6();
-    return control_acceptor(executor, protocol, descriptor);
+    return {executor, protocol, descriptor};
 }
 
 std::vector<control_acceptor> open_acceptors(const control_executor& executor, const server_config& config) {

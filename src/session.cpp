@@ -228,6 +228,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     // descriptor is closed, and the registry never shuts down a descriptor
     // number the kernel has already given to a newer connection.
     session_registry::entry membership(ctx.registry, socket);
+    session s{ctx, membership, {}, line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc), {}};
     if (ctx.config.proxy_protocol) {
         // Suspends until the load balancer's PROXY header is complete; it
         // names the client, who is the peer from now on, the log included.
@@ -238,9 +239,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
         }
         peer = *client;
     }
-    session s{
-        ctx, membership, peer_for_log(ctx, peer), line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc),
-        {}};
+    s.peer = peer_for_log(ctx, peer);
     ctx.log.info("Menerima koneksi baru dari {}", s.peer);
 
     auto end = ending::not_yet;

@@ -39,10 +39,14 @@ std::optional<int> inherited_listener_count(const char* listen_pid, const char* 
 }
 
 std::vector<int> take_inherited_listeners() {
+    // The environment functions are not thread safe: this runs once, at
+    // start-up, before the server starts any thread.
+    // NOLINTBEGIN(concurrency-mt-unsafe)
     const auto count = inherited_listener_count(std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), ::getpid());
     ::unsetenv("LISTEN_PID");
     ::unsetenv("LISTEN_FDS");
     ::unsetenv("LISTEN_FDNAMES");
+    // NOLINTEND(concurrency-mt-unsafe)
     std::vector<int> descriptors;
     for (int i = 0; i < count.value_or(0); ++i) {
         const int descriptor = first_inherited_descriptor + i;

@@ -188,25 +188,45 @@ TEST_CASE("SIGINT stops the binary like SIGTERM", "[smoke]") {
     CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGINT"));
 }
 
-// Both signals are made pending while the process is stopped, so the second
-// one surely arrives while the first is being handled.
+// Both signals are made pending while the process is stopped, so that the
+// second one normally arrives while the first is being handled. On a loaded
+// machine the thread running the second signal's handler can be preempted
+// until the graceful stop has finished (exit 0, the second signal never seen):
+// that is a correct outcome too, so the test tries up to five times and needs
+// one forced exit. A server that swallows the second signal never gives one.
 TEST_CASE("a second signal while stopping ends the binary at once with a non-zero code", "[smoke]") {
-    child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "2"});
-    const auto port = listening_port(server);
-    test_client client(loopback(port));
-    client.send("TIME\n");
-    reply_seconds(client.read_line());
-    server.send_signal(SIGSTOP);
-    server.send_signal(SIGINT);
-    server.send_signal(SIGTERM);
-    server.send_signal(SIGCONT);
-    const auto code = server.wait_exit(exit_timeout);
-    INFO("stdout:\n" << server.stdout_text());
-    REQUIRE(code);
-    CHECK(*code == 128 + SIGTERM);
-    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGINT, server berhenti..."));
-    CHECK_THAT(server.stdout_text(), Catch::Contains(" - Menerima sinyal SIGTERM lagi, server dihentikan paksa."));
-    CHECK_THAT(server.stdout_text(), !Catch::Contains("Server dihentikan."));
+    bool forced = false;
+    for (int attempt = 0; attempt < 5 && !forced; ++attempt) {
+        child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "2"});
+        const auto port = listening_port(server);
+        test_client client(loopback(port));
+        client.send("TIME\n");
+        reply_seconds(client.read_line());
+        server.send_signal(SIGSTOP);
+        server.send_signal(SIGINT);
+        server.send_signal(SIGTERM);
+        server.send_signal(SIGCONT);
+        const auto code = server.wait_exit(exit_timeout);
+        INFO("attempt " << attempt << ", stdout:\n" << server.stdout_text());
+        REQUIRE(code);
+        const auto& log = server.stdout_text();
+        if (*code == 0) {
+            // The graceful stop won the race: it must have been a whole one.
+            CHECK_THAT(log, Catch::Contains(" - Server dihentikan."));
+            continue;
+        }
+        // Either signal may be handled first; the other is the forcing one.
+        const bool int_first = log.find(" - Menerima sinyal SIGINT, server berhenti...") != std::string::npos;
+        const bool term_first = log.find(" - Menerima sinyal SIGTERM, server berhenti...") != std::string::npos;
+        REQUIRE(int_first != term_first);
+        const int second = int_first ? SIGTERM : SIGINT;
+        CHECK(*code == 128 + second);
+        CHECK_THAT(log, Catch::Contains(std::string(" - Menerima sinyal ") + (int_first ? "SIGTERM" : "SIGINT") +
+                                        " lagi, server dihentikan paksa."));
+        CHECK_THAT(log, !Catch::Contains("Server dihentikan."));
+        forced = true;
+    }
+    CHECK(forced);
 }
 
 TEST_CASE("the local time zone comes from TZ", "[smoke]") {
