@@ -1,5 +1,5 @@
 /*
- * loadgen.c - the benchmark's load generator for the TIME protocol (docs/PROTOCOL.md).
+ * loadgen.c - the benchmark's load generator for the TIME protocol (docs/protocol.md).
  *
  *   loadgen pingpong -c CONNS [-d SECONDS] [-w WARMUP]
  *   loadgen pipeline -c CONNS -p DEPTH [-d SECONDS] [-w WARMUP]

@@ -1,7 +1,7 @@
 /*
  * epoll_server.c - the upper bound the benchmark compares time_server against.
  *
- * A TIME server (docs/PROTOCOL.md's wire contract, without logging, idle timeout or
+ * A TIME server (docs/protocol.md's wire contract, without logging, idle timeout or
  * connection limit) written the way a C programmer would write the fastest possible one
  * on Linux: every thread owns a listening socket on the same port (SO_REUSEPORT, so the
  * kernel spreads new connections across the threads) and one edge-triggered epoll loop.

@@ -4,7 +4,7 @@
 The original (a Python exercise: socket + threading + logging) starts one thread per
 connection and logs every event in Indonesian with the format "%(asctime)s - %(message)s".
 This re-creation keeps that design and those log lines, and speaks the whole wire contract
-(docs/PROTOCOL.md) so that the benchmark compares like with like: lines end with LF (a CR
+(docs/protocol.md) so that the benchmark compares like with like: lines end with LF (a CR
 before it is dropped), spaces and tabs around a request are trimmed, commands are
 case-insensitive, HELP is answered, an empty line gets nothing, a line longer than 1024
 bytes gets "ERROR: Perintah terlalu panjang." and the connection is closed, pipelined

@@ -5,7 +5,7 @@
 //
 //	peer [-port 45000] [-bind 127.0.0.1] [-quiet]
 //
-// It speaks the whole wire contract of docs/PROTOCOL.md (LF or CRLF, spaces and tabs trimmed,
+// It speaks the whole wire contract of docs/protocol.md (LF or CRLF, spaces and tabs trimmed,
 // case-insensitive, HELP, empty lines ignored, unknown commands, a 1024-byte line limit
 // answered with "ERROR: Perintah terlalu panjang." and a close, an unterminated last line
 // before EOF) and logs the original's Indonesian lines with log.Printf unless -quiet is given.
