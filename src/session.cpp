@@ -39,7 +39,7 @@ struct session {
     session_registry::entry& membership;
     std::string peer;        // "('127.0.0.1', 54321)"; empty when nothing is logged
     line_framer framer;      // bytes read but not yet dispatched
-    time_of_day clock_face;  // "hh:mm:ss", formatted once per second
+    time_of_day clock_face;  // "JAM hh:mm:ss\r\n", formatted once per second
     std::string replies;     // answers to the lines of one read, sent in one write
     error_code error{};      // what ended the session, with ending::io_error
 };
@@ -88,7 +88,7 @@ bool answer(session& s, std::string_view request, std::chrono::system_clock::tim
     }
     switch (what) {
     case command::time:
-        append_time_reply(s.replies, s.clock_face.format(now));
+        s.replies.append(s.clock_face.time_reply(now));
         if (logging) {
             log.info("Mengirim waktu '{}' ke {}", s.clock_face.format(now), s.peer);
         }

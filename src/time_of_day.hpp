@@ -14,21 +14,45 @@ using wall_clock = std::function<std::chrono::system_clock::time_point()>;
 
 wall_clock system_wall_clock();
 
-// Formats a time point as 24-hour "hh:mm:ss", local time or UTC. It remembers
-// the last second it formatted, so a busy session converts a time point to
-// calendar fields (localtime_r: a lock and the zone rules) once per second, not
-// once per request. One instance per session: no sharing, no locking.
+// Formats a time point as 24-hour "hh:mm:ss", local time or UTC, and as the
+// whole TIME reply, "JAM hh:mm:ss\r\n". It remembers the last second it
+// formatted, so a busy session converts a time point to calendar fields
+// (localtime_r: a lock and the zone rules) once per second, not once per
+// request, and a pipelining client's dozens of TIMEs per read each cost two
+// comparisons and one append. One instance per session: no sharing, no locking.
 class time_of_day {
 public:
     explicit time_of_day(bool utc) : utc_(utc) {}
 
-    // The returned view stays valid until the next call.
-    std::string_view format(std::chrono::system_clock::time_point when);
+    // "hh:mm:ss". The returned view stays valid until the next call.
+    std::string_view format(std::chrono::system_clock::time_point when) {
+        update(when);
+        return {reply_.data() + hh_mm_ss_offset, hh_mm_ss_length};
+    }
+
+    // "JAM hh:mm:ss\r\n" (protocol.hpp's time reply). Valid until the next call.
+    std::string_view time_reply(std::chrono::system_clock::time_point when) {
+        update(when);
+        return {reply_.data(), reply_.size()};
+    }
 
 private:
+    static constexpr std::size_t hh_mm_ss_offset = 4;  // in "JAM hh:mm:ss\r\n"
+    static constexpr std::size_t hh_mm_ss_length = 8;
+
+    // Inline, so that the usual case, the same second as the last request,
+    // costs two comparisons and no call.
+    void update(std::chrono::system_clock::time_point when) {
+        if (when >= until_ || when < until_ - std::chrono::seconds(1)) {
+            refresh(when);
+        }
+    }
+    void refresh(std::chrono::system_clock::time_point when);
+
+    // reply_ holds the second [until_ - 1 s, until_).
+    std::chrono::system_clock::time_point until_ = std::chrono::system_clock::time_point::min();
+    std::array<char, 14> reply_{'J', 'A', 'M', ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\r', '\n'};
     bool utc_;
-    std::int64_t cached_second_ = INT64_MIN;
-    std::array<char, 8> text_{};
 };
 
 }  // namespace time_server

@@ -64,6 +64,17 @@ TEST_CASE("time_of_day's cache changes when the second changes", "[unit][time]")
     CHECK(face.format(second + 3h + 25min) == "01:00:10");
 }
 
+TEST_CASE("time_of_day gives the whole TIME reply from the same cache", "[unit][time]") {
+    time_server::time_of_day face(true);
+    const auto t = utc(2025, 6, 16, 21, 35, 10);
+    CHECK(face.time_reply(t) == "JAM 21:35:10\r\n");
+    CHECK(face.time_reply(t + std::chrono::milliseconds(999)) == "JAM 21:35:10\r\n");
+    CHECK(face.time_reply(t + std::chrono::seconds(1)) == "JAM 21:35:11\r\n");
+    CHECK(face.format(t + std::chrono::seconds(1)) == "21:35:11");
+    // A clock that steps back (NTP) is not served a later second from the cache.
+    CHECK(face.time_reply(t - std::chrono::milliseconds(1)) == "JAM 21:35:09\r\n");
+}
+
 TEST_CASE("time_of_day answers in the local zone, honouring TZ", "[unit][time]") {
     const auto when = utc(2025, 6, 16, 21, 35, 10);
     SECTION("a POSIX TZ string needs no zone data") {
