@@ -42,9 +42,9 @@ command parse_command(std::string_view line) {
 }
 
 void append_time_reply(std::string& replies, std::string_view hh_mm_ss) {
-    replies.append("JAM ");
+    replies.append(time_reply_prefix);
     replies.append(hh_mm_ss);
-    replies.append("\r\n");
+    replies.append(reply_end);
 }
 
 }  // namespace time_server

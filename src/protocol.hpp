@@ -30,6 +30,10 @@ inline constexpr std::string_view unknown_command_reply = "ERROR: Perintah tidak
 inline constexpr std::string_view line_too_long_reply = "ERROR: Perintah terlalu panjang.\r\n";
 inline constexpr std::string_view server_busy_reply = "ERROR: Server sedang penuh.\r\n";
 
+// The TIME reply is time_reply_prefix, "hh:mm:ss", reply_end.
+inline constexpr std::string_view time_reply_prefix = "JAM ";
+inline constexpr std::string_view reply_end = "\r\n";
+
 // Appends "JAM hh:mm:ss\r\n" to `replies`; `hh_mm_ss` comes from time_of_day.
 void append_time_reply(std::string& replies, std::string_view hh_mm_ss);
 

@@ -2,6 +2,9 @@
 // The clock is injected so that tests can fix the time.
 #pragma once
 
+#include "protocol.hpp"
+
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -22,7 +25,11 @@ wall_clock system_wall_clock();
 // comparisons and one append. One instance per session: no sharing, no locking.
 class time_of_day {
 public:
-    explicit time_of_day(bool utc) : utc_(utc) {}
+    explicit time_of_day(bool utc) : utc_(utc) {
+        // The fixed parts of protocol.hpp's time reply, around the hh:mm:ss.
+        std::copy(time_reply_prefix.begin(), time_reply_prefix.end(), reply_.begin());
+        std::copy(reply_end.begin(), reply_end.end(), reply_.end() - static_cast<std::ptrdiff_t>(reply_end.size()));
+    }
 
     // "hh:mm:ss". The returned view stays valid until the next call.
     std::string_view format(std::chrono::system_clock::time_point when) {
@@ -37,7 +44,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t hh_mm_ss_offset = 4;  // in "JAM hh:mm:ss\r\n"
+    static constexpr std::size_t hh_mm_ss_offset = time_reply_prefix.size();
     static constexpr std::size_t hh_mm_ss_length = 8;
 
     // Inline, so that the usual case, the same second as the last request,
@@ -51,7 +58,7 @@ private:
 
     // reply_ holds the second [until_ - 1 s, until_).
     std::chrono::system_clock::time_point until_ = std::chrono::system_clock::time_point::min();
-    std::array<char, 14> reply_{'J', 'A', 'M', ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\r', '\n'};
+    std::array<char, time_reply_prefix.size() + hh_mm_ss_length + reply_end.size()> reply_{};
     bool utc_;
 };
 
