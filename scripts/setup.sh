@@ -12,7 +12,8 @@
 # root; `apt-get update` only when something is missing).
 #
 #   scripts/setup.sh                build dependencies: GCC, CMake, Ninja, pkg-config, Boost
-#                                   headers with their CMake config, fmt, spdlog, CLI11
+#                                   headers with their CMake config, fmt, spdlog, CLI11, liburing
+#                                   (the io_uring backend, src/io_backend.cmake)
 #   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
 #                                   default clang and its libFuzzer runtime, python3, dpkg-dev,
 #                                   systemd and haproxy (the package and deployment tests), and the
@@ -55,7 +56,7 @@ case "$os_id:$os_version" in
     *) boost="" ;;
 esac
 
-packages=(g++ cmake ninja-build pkg-config "${boost:-libboost1.81-dev}" libfmt-dev libspdlog-dev libcli11-dev)
+packages=(g++ cmake ninja-build pkg-config "${boost:-libboost1.81-dev}" libfmt-dev libspdlog-dev libcli11-dev liburing-dev)
 if ((want_test)); then
     # dpkg-dev (cpack's dpkg-shlibdeps), systemd (systemd-analyze,
     # systemd-socket-activate) and haproxy for the package and deployment tests.

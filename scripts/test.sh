@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - the project's whole test run, the one CI runs (.ci/run):
 #   1. the Catch2 suite through CTest under GCC (debug), clang, ASan+UBSan and TSan,
-#      with the distribution's default GCC and clang (scripts/setup.sh lists them);
+#      with the distribution's default GCC and clang (scripts/setup.sh lists them),
+#      and once more on the epoll reactor where the default build uses io_uring;
 #   2. the libFuzzer target for a bounded time (FUZZ_SECONDS, default 60);
 #   3. clang-format and clang-tidy checks, pinned to version 14 for one verdict
 #      everywhere. Where that version is not packaged (Debian 13) they are
@@ -27,6 +28,14 @@ for preset in "${presets[@]}"; do
     echo "== test.sh: $preset" >&2
     cmake --workflow --preset "$preset"
 done
+
+# Where the default build runs on io_uring (Boost 1.83 and newer, a kernel that
+# allows it: src/io_backend.cmake), the epoll reactor is what other machines
+# and containers get, so it is tested too.
+if ((full)) && grep -qx 'TIME_SERVER_IO_BACKEND_CHOSEN:INTERNAL=io_uring' build/debug/CMakeCache.txt; then
+    echo "== test.sh: epoll (the default build here runs on io_uring)" >&2
+    cmake --workflow --preset epoll
+fi
 
 if ((full)); then
     echo "== test.sh: fuzz (${FUZZ_SECONDS:-60} s)" >&2

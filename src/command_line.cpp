@@ -1,6 +1,7 @@
 // command_line.cpp - CLI11 options, their defaults and their validation.
 #include "command_line.hpp"
 
+#include "io_backend.hpp"
 #include "logging.hpp"
 
 #include <CLI/CLI.hpp>
@@ -89,7 +90,7 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
     std::string log_level = "info";
 
     CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see docs/protocol.md).", "time_server");
-    app.set_version_flag("--version", std::string("time_server ") + version());
+    app.set_version_flag("--version", std::string("time_server ") + version() + " (" + io_backend_name() + ")");
     app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
         ->transform(decimal_digits)
         ->capture_default_str();

@@ -1,5 +1,6 @@
 // run_server.cpp - the process around the server: descriptor limit, log,
 // threads, and SIGINT/SIGTERM.
+#include "io_backend.hpp"
 #include "listener.hpp"
 #include "logging.hpp"
 #include "open_file_limit.hpp"
@@ -56,6 +57,10 @@ control_task<void> handle_signals(signal_set& signals, server& time_server, spdl
 }  // namespace
 
 int run_server(const server_config& command_line) {
+    if (const auto problem = io_backend_unavailable()) {
+        fmt::print(stderr, "time_server: {}\n", *problem);
+        return 1;
+    }
     raise_open_file_limit();
     server_config config = command_line;
     config.inherited_listeners = take_inherited_listeners();

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -230,10 +231,14 @@ TEST_CASE("a lingering close ends within half a second", "[e2e][limits][linger]"
 
 // Lowers this process's descriptor limit and fills it, so that the server's
 // accept() fails with EMFILE; puts everything back afterwards. It asserts
-// nothing itself: see the test below.
+// nothing itself: see the test below. `after_lowering` runs between the two
+// steps: io_uring takes the limit when an accept is submitted, not when it
+// completes, so an accept submitted before the limit was lowered would still
+// succeed; a connection accepted after lowering makes the server submit its
+// next accept under the lowered limit (with epoll, it changes nothing).
 class descriptor_squeeze {
 public:
-    descriptor_squeeze() {
+    explicit descriptor_squeeze(const std::function<void()>& after_lowering) {
         if (::getrlimit(RLIMIT_NOFILE, &saved_) != 0) {
             return;
         }
@@ -244,6 +249,7 @@ public:
             return;
         }
         lowered_ = true;
+        after_lowering();
         for (;;) {
             const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
             if (fd < 0) {
@@ -317,8 +323,14 @@ TEST_CASE("out of file descriptors, the accept loop backs off and recovers", "[e
     std::size_t warnings = 0;
     std::string reply_meanwhile;
     auto waiting_state = close_kind::data;
+    std::optional<test_client> accepted_after_lowering;  // held open: its descriptors stay taken
+    std::string its_reply;
     {
-        descriptor_squeeze squeeze;
+        descriptor_squeeze squeeze([&] {
+            accepted_after_lowering.emplace(server.endpoint());
+            accepted_after_lowering->send("TIME\n");
+            its_reply = accepted_after_lowering->read_line();
+        });
         squeezed = squeeze.squeezed();
         // One descriptor for the client's socket; none left for accept().
         squeeze.release(1);
@@ -340,6 +352,7 @@ TEST_CASE("out of file descriptors, the accept loop backs off and recovers", "[e
         waiting_state = waiting->wait_closed(100ms);
     }
     REQUIRE(squeezed);
+    CHECK(its_reply == fixed_time_reply);
     REQUIRE(warning);
     CHECK_THAT(*warning, Catch::Contains("Kehabisan file descriptor saat menerima koneksi"));
     CHECK(cpu_used < 0.2);

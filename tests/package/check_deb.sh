@@ -26,7 +26,7 @@ dpkg-deb -x "$deb" "$root"
 for program in time_server time_client time_bench; do
     [[ -x $root/usr/bin/$program ]] || fail "no /usr/bin/$program in the package"
 done
-[[ $("$root/usr/bin/time_server" --version) == "time_server $version" ]] || fail "time_server --version"
+[[ $("$root/usr/bin/time_server" --version) == "time_server $version ("*")" ]] || fail "time_server --version"
 units=$root/usr/lib/systemd/system
 grep -qx 'ExecStart=/usr/bin/time_server' "$units/time-server.service" || fail "ExecStart is not /usr/bin/time_server"
 grep -qx 'ListenStream=45000' "$units/time-server.socket" || fail "the socket does not listen on 45000"

@@ -1,6 +1,7 @@
 // smoke_test.cpp - the built time_server binary as a user runs it: --help,
 // --version, bad flags, a port in use, a real TIME, and SIGTERM/SIGINT.
 #include "child_process.hpp"
+#include "io_backend.hpp"
 #include "log_format.hpp"
 #include "smoke_helpers.hpp"
 #include "test_client.hpp"
@@ -82,7 +83,8 @@ TEST_CASE("the binary with --version prints the project version and exits 0", "[
     const auto code = version.wait_exit(exit_timeout);
     REQUIRE(code);
     CHECK(*code == 0);
-    CHECK(version.stdout_text() == std::string("time_server ") + TIME_SERVER_VERSION + "\n");
+    CHECK(version.stdout_text() ==
+          std::string("time_server ") + TIME_SERVER_VERSION + " (" + time_server::io_backend_name() + ")\n");
     CHECK(version.stderr_text().empty());
 }
 

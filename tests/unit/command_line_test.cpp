@@ -1,6 +1,7 @@
 // command_line_test.cpp - parse_command_line: the defaults, every flag, and
 // bad values answered with one line on the error stream and exit code 2.
 #include "command_line.hpp"
+#include "io_backend.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -197,7 +198,7 @@ TEST_CASE("parse_command_line: --help prints every flag and exits 0", "[unit][cl
 TEST_CASE("parse_command_line: --version prints the project version and exits 0", "[unit][cli]") {
     const auto p = parse({"--version"});
     CHECK(p.exit_code() == 0);
-    CHECK(p.out == std::string("time_server ") + TIME_SERVER_VERSION + "\n");
+    CHECK(p.out == std::string("time_server ") + TIME_SERVER_VERSION + " (" + time_server::io_backend_name() + ")\n");
     CHECK(p.err.empty());
     CHECK(std::string(time_server::version()) == TIME_SERVER_VERSION);
 }
