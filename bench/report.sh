@@ -4,15 +4,20 @@
 # docs/benchmarks.md and docs/benchmarks.png from the medians; each run's raw JSON is kept in
 # docs/bench-runs/.  Needs nothing outside the repository.
 #
-#   bench/report.sh                    3 full runs (about 5 min each on 2 cores, plus the build)
+#   bench/report.sh                    3 full runs (about 7 min each on 2 cores, plus the build)
 #   bench/report.sh --runs 5           more runs
 #   bench/report.sh --quick --runs 1   1 s cells: a draft in about 3 min
-#   bench/report.sh --no-build         use the existing build/release/bin/time_server
+#   bench/report.sh --no-build         use the existing build/release/bin/time_server (and
+#                                      build/release-io_uring/bin/time_server when it exists)
 #   bench/report.sh --summarize-only   only re-derive the page and chart from docs/bench-runs/
 #   options: --run-timeout S (per run; default 1200, 600 with --quick)  --keep (keep the work dir)
 #
 # Installs what is missing first (scripts/setup.sh, golang-go, gnuplot-nox, linux-perf; apt-get,
 # through sudo when not root).  Traffic stays on 127.0.0.1 (ports 30401.., chosen by run.sh).
+# Besides cpp, two diagnostic rows that are not targets (bench/summarize.py, DIAGNOSES): cpp-1thread,
+# the same binary with --threads 1, and cpp-io_uring, the same source built with Asio's io_uring
+# backend (preset release-io_uring); that row is left out, with one line on stderr, when the preset
+# does not configure (no liburing, or a kernel or seccomp profile that refuses io_uring).
 # Each run writes to a private directory under a temporary one, runs under `timeout` in its
 # own process group, and is stopped through that group only on Ctrl-C or when it overruns.
 # docs/ is replaced only when at least one run produced results.
@@ -22,10 +27,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DOCS=$REPO/docs
 RUNS_DIR=$DOCS/bench-runs
 BIN=$REPO/build/release/bin/time_server
+URING_BIN=$REPO/build/release-io_uring/bin/time_server # the cpp-io_uring row
+URING=1                                                # 0: leave that row out
 
 RUNS=3 QUICK=0 BUILD=1 SUMMARIZE_ONLY=0 KEEP=0 RUN_TIMEOUT=""
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { printf 'report.sh: %s\n' "$*" >&2; exit 1; }
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -118,6 +125,18 @@ if ((BUILD)); then
     log "building the release preset"
     (cd "$REPO" && cmake --preset release -DTIME_SERVER_BUILD_TESTS=OFF >/dev/null \
         && cmake --build --preset release -j2)
+    log "building the release-io_uring preset (the cpp-io_uring row)"
+    if (cd "$REPO" && cmake --preset release-io_uring -DTIME_SERVER_BUILD_TESTS=OFF \
+        >"$WORK/io_uring-configure.log" 2>&1); then
+        (cd "$REPO" && cmake --build --preset release-io_uring -j2)
+    else # CMake's reason (src/io_backend.cmake), its wrapped message joined into one line
+        why=$(awk '/^CMake Error/ { on = 1; sub(/^CMake Error( at [^(]*\([^)]*\))?: */, "")
+                                  if ($0 != "") { printf "%s", $0; sep = " " }; next }
+                   on && /^  / { sub(/^ +/, ""); printf "%s%s", sep, $0; sep = " "; next }
+                   on { exit }' "$WORK/io_uring-configure.log")
+        log "no cpp-io_uring row: the release-io_uring preset did not configure (${why:-see cmake --preset release-io_uring})"
+        URING=0
+    fi
 fi
 [[ -x $BIN ]] || die "no $BIN; build it (drop --no-build)"
 "$REPO/bench/run.sh" --build-only || die "bench/run.sh could not build the load generator and the peers"
@@ -143,6 +162,12 @@ CPP_CMD="$(printf '%q' "$BIN") --port {port} --log-level off"
 CPP_LOGGED="$(printf '%q' "$BIN") --port {port}"
 # cpp-1thread: the same binary on one thread, a diagnostic row (bench/summarize.py, "One thread")
 RUN_ARGS=(--server "cpp=$CPP_CMD" --server "cpp-1thread=$CPP_CMD --threads 1" --server-logged "cpp=$CPP_LOGGED")
+# cpp-io_uring: the same source on Asio's io_uring backend, a diagnostic row ("io_uring backend")
+if ((URING)) && [[ -x $URING_BIN ]]; then
+    RUN_ARGS+=(--server "cpp-io_uring=$(printf '%q' "$URING_BIN") --port {port} --log-level off")
+elif ((URING)); then
+    log "no cpp-io_uring row: no $URING_BIN"
+fi
 ((QUICK)) && RUN_ARGS+=(--quick)
 PRE=()
 GOT=()
