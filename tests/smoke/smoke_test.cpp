@@ -131,6 +131,32 @@ TEST_CASE("a port in use is one line on stderr and a non-zero exit", "[smoke]") 
     CHECK(run.stdout_text().empty());
 }
 
+// Docker's and Kubernetes' default seccomp profiles refuse io_uring. An
+// io_uring build must say so on its own (not fail at its first socket with a
+// bare "Operation not permitted"); an epoll build must not need io_uring.
+TEST_CASE("where the kernel refuses io_uring, an io_uring build exits 1 saying why; an epoll build serves", "[smoke]") {
+    child_process run(WITHOUT_IO_URING, {binary, "--port", "0", "--bind", "127.0.0.1", "--threads", "1"});
+    if (std::string(time_server::io_backend_name()) == "io_uring") {
+        const auto code = run.wait_exit(exit_timeout);
+        INFO("stdout: " << run.stdout_text() << "\nstderr: " << run.stderr_text());
+        REQUIRE(code);
+        CHECK(*code == 1);
+        CHECK(count_lines(run.stderr_text()) == 1);
+        CHECK_THAT(run.stderr_text(), Catch::Contains("io_uring, which the kernel refused (Operation not permitted)"));
+        CHECK_THAT(run.stderr_text(), Catch::Contains("-DTIME_SERVER_BACKEND=epoll"));
+        CHECK(run.stdout_text().empty());
+    } else {
+        const auto port = listening_port(run);
+        test_client client(loopback(port));
+        client.send("TIME\n");
+        reply_seconds(client.read_line());
+        run.send_signal(SIGINT);
+        const auto code = run.wait_exit(exit_timeout);
+        REQUIRE(code);
+        CHECK(*code == 0);
+    }
+}
+
 TEST_CASE("the binary answers TIME and stops on SIGTERM with exit 0 within a second", "[smoke]") {
     child_process server(binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "2", "--utc"});
     const auto port = listening_port(server);
