@@ -134,7 +134,8 @@ TEST_CASE("a port in use is one line on stderr and a non-zero exit", "[smoke]") 
 // Docker's and Kubernetes' default seccomp profiles refuse io_uring. An
 // io_uring build must say so on its own (not fail at its first socket with a
 // bare "Operation not permitted"); an epoll build must not need io_uring.
-TEST_CASE("where the kernel refuses io_uring, an io_uring build exits 1 saying why; an epoll build serves", "[smoke]") {
+TEST_CASE("where the kernel refuses io_uring, an io_uring build exits 1 saying why and an epoll build serves",
+          "[smoke]") {
     child_process run(WITHOUT_IO_URING, {binary, "--port", "0", "--bind", "127.0.0.1", "--threads", "1"});
     if (std::string(time_server::io_backend_name()) == "io_uring") {
         const auto code = run.wait_exit(exit_timeout);
