@@ -4,7 +4,7 @@
 #if defined(BOOST_ASIO_HAS_IO_URING)
 #include <liburing.h>
 
-#include <cstring>
+#include <system_error>
 #endif
 
 namespace time_server {
@@ -22,7 +22,8 @@ std::optional<std::string> io_backend_unavailable() {
         io_uring_queue_exit(&ring);
         return std::nullopt;
     }
-    return std::string("this build runs on io_uring, which the kernel refused (") + std::strerror(-result) +
+    return std::string("this build runs on io_uring, which the kernel refused (") +
+           std::system_category().message(-result) +
            "): allow io_uring_setup, io_uring_enter and io_uring_register (a container's seccomp profile "
            "refuses them), or build with -DTIME_SERVER_BACKEND=epoll (docs/deploy.md)";
 }

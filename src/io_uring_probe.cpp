@@ -4,13 +4,13 @@
 #include <liburing.h>
 
 #include <cstdio>
-#include <cstring>
+#include <system_error>
 
 int main() {
     io_uring ring{};
     const int result = io_uring_queue_init(8, &ring, 0);
     if (result < 0) {
-        std::printf("io_uring_queue_init: %s", std::strerror(-result));
+        std::printf("io_uring_queue_init: %s", std::system_category().message(-result).c_str());
         return 1;
     }
     io_uring_queue_exit(&ring);
