@@ -454,6 +454,15 @@ NOT_MET_EXPLANATIONS = {
         "c=1,000, the setting-up of the 1,000 connections included (docs/performance.md).",
         (IO_URING, "Without the extra read (the io_uring backend table below) it is slower still."),
     ],
+    "pingpong c=1000, p99 latency": [
+        "The shared io_context's second thread costs it here: on this 2-core machine the load generator "
+        "needs one core, and a session resumes on whichever thread is free.",
+        (ONE_THREAD, "The same binary with `--threads 1` (the *One thread* table below) has its p99 next to "
+                     "the peer's."),
+        "Where latency at many clients matters more than one process's throughput, run `--threads 1` "
+        "processes sharing the port with `--reuse-port` (docs/deploy.md), one per core, as the epoll peer "
+        "runs one loop per core.",
+    ],
     "idle n={idle_n}, server memory per connection":
         "The epoll peer keeps a 48-byte struct per connection and allocates a line buffer only while a "
         "connection holds an incomplete line, so an idle connection costs it one small heap block beyond "
