@@ -22,8 +22,7 @@
 # Boost 1.83 keeps the state until the last operation completes.
 # Why the probe: container runtimes' default seccomp profiles refuse io_uring.
 #
-# Sets time_server_io_backend (io_uring or epoll) and, for io_uring, the
-# imported target PkgConfig::liburing.
+# For io_uring, defines the imported target PkgConfig::liburing.
 set(TIME_SERVER_BACKEND epoll CACHE STRING "Asio's I/O backend: epoll or io_uring")
 set_property(CACHE TIME_SERVER_BACKEND PROPERTY STRINGS epoll io_uring)
 option(TIME_SERVER_IO_URING_FOR_MEASURING "Build io_uring on Boost older than 1.83 (for measuring only)" OFF)
@@ -31,8 +30,7 @@ if(NOT TIME_SERVER_BACKEND MATCHES "^(io_uring|epoll)$")
   message(FATAL_ERROR "TIME_SERVER_BACKEND must be epoll or io_uring, not '${TIME_SERVER_BACKEND}'")
 endif()
 
-set(time_server_io_backend ${TIME_SERVER_BACKEND})
-if(time_server_io_backend STREQUAL "io_uring")
+if(TIME_SERVER_BACKEND STREQUAL "io_uring")
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(liburing IMPORTED_TARGET liburing>=2.1)
   if(NOT liburing_FOUND)
@@ -61,4 +59,4 @@ if(time_server_io_backend STREQUAL "io_uring")
     message(WARNING "TIME_SERVER_BACKEND=io_uring: ${boost_bug}: build it to measure, not to serve.")
   endif()
 endif()
-message(STATUS "time_server I/O backend: ${time_server_io_backend}")
+message(STATUS "time_server I/O backend: ${TIME_SERVER_BACKEND}")
