@@ -16,7 +16,8 @@
 #                                   (the io_uring backend, src/io_backend.cmake)
 #   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
 #                                   default clang and its libFuzzer runtime, python3, dpkg-dev,
-#                                   systemd and haproxy (the package and deployment tests), and the
+#                                   systemd and haproxy (the package and deployment tests), valgrind
+#                                   and linux-perf (bench/guard.sh; perf on Debian only), and the
 #                                   pinned clang-format-14 and clang-tidy-14 where the
 #                                   distribution packages them (Debian 12, Ubuntu 24.04 in
 #                                   universe; not Debian 13, where test.sh skips those checks)
@@ -48,11 +49,11 @@ fi
 
 # Per system: Boost headers that ship BoostConfig.cmake (find_package(Boost
 # CONFIG)), the libFuzzer runtime of the default clang, and whether the pinned
-# clang-format-14/clang-tidy-14 are packaged.
+# clang-format-14/clang-tidy-14 are packaged, and the perf package that fits any kernel.
 case "$os_id:$os_version" in
-    debian:12) boost=libboost1.81-dev fuzzer_runtime=libclang-rt-14-dev pinned_checkers=1 ;;
-    debian:13) boost=libboost-dev fuzzer_runtime=libclang-rt-dev pinned_checkers=0 ;;
-    ubuntu:24.04) boost=libboost-dev fuzzer_runtime=libclang-rt-18-dev pinned_checkers=1 ;;
+    debian:12) boost=libboost1.81-dev fuzzer_runtime=libclang-rt-14-dev pinned_checkers=1 perf=linux-perf ;;
+    debian:13) boost=libboost-dev fuzzer_runtime=libclang-rt-dev pinned_checkers=0 perf=linux-perf ;;
+    ubuntu:24.04) boost=libboost-dev fuzzer_runtime=libclang-rt-18-dev pinned_checkers=1 perf="" ;;
     *) boost="" ;;
 esac
 
@@ -63,6 +64,10 @@ if ((want_test)); then
     # file: CPackDeb refuses SHLIBDEPS without it, and minimal systems (debootstrap
     # minbase, container images) lack it.
     packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev file systemd haproxy)
+    # bench/guard.sh: valgrind (callgrind) always; perf for the system calls where the
+    # distribution's perf matches any kernel (Ubuntu's is per kernel: the guard then
+    # counts no system calls and says so).
+    packages+=(valgrind ${perf:-})
     if ((${pinned_checkers:-1})); then
         packages+=(clang-format-14 clang-tidy-14)
     fi

@@ -4,7 +4,9 @@
 #      with the distribution's default GCC and clang (scripts/setup.sh lists them),
 #      and on Asio's io_uring backend (preset io_uring) where it can be built;
 #   2. the libFuzzer target for a bounded time (FUZZ_SECONDS, default 60);
-#   3. clang-format and clang-tidy checks, pinned to version 14 for one verdict
+#   3. bench/guard.sh: instructions, allocations and system calls per request
+#      against bench/baseline.json (counts, not times);
+#   4. clang-format and clang-tidy checks, pinned to version 14 for one verdict
 #      everywhere. Where that version is not packaged (Debian 13) they are
 #      skipped with a line that says so; Debian 12 and Ubuntu 24.04 runs give
 #      the verdict.
@@ -46,6 +48,8 @@ if ((full)); then
     cmake --preset fuzz -DFUZZ_SECONDS="${FUZZ_SECONDS:-60}"
     cmake --build --preset fuzz
     ctest --preset fuzz
+    echo "== test.sh: cost guard (bench/guard.sh)" >&2
+    bench/guard.sh
     # setup.sh --test installs the pinned checkers wherever they are packaged.
     if [[ " $(scripts/setup.sh --test --list) " == *" clang-format-14 "* ]]; then
         echo "== test.sh: clang-format" >&2

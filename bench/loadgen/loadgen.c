@@ -3,6 +3,9 @@
  *
  *   loadgen pingpong -c CONNS [-d SECONDS] [-w WARMUP]
  *   loadgen pipeline -c CONNS -p DEPTH [-d SECONDS] [-w WARMUP]
+ *   (pingpong and pipeline: -R ROUNDS sends exactly ROUNDS requests or batches per connection
+ *   after opening, then stops; -d is then only a deadline. For counts per request that must
+ *   not depend on how fast the server is: bench/guard.sh)
  *   loadgen churn    -c CONCURRENCY [-d SECONDS] [-w WARMUP]
  *   loadgen idle     -n CONNS [-s HOLD_SECONDS] [-B]
  *   common: -H ADDRESS (a loopback literal; default 127.0.0.1)  -P PORT (45000)
@@ -85,6 +88,7 @@ struct conn {
     uint64_t t0;    /* start of the current request, batch or connection */
     uint64_t since; /* start of the current opening step */
     uint64_t got;   /* completions inside the measured window */
+    uint64_t rounds; /* requests (batches) sent after opening, for -R */
 };
 
 /* log-linear latency histogram in ns: exact below 64, then 32 buckets per power of two */
@@ -113,6 +117,7 @@ struct worker {
 /* ---- settings (fixed before the threads start) ---- */
 static enum mode g_mode;
 static int g_conns = 1, g_depth = 1, g_threads = 1, g_ramp = 64, g_burst;
+static uint64_t g_rounds; /* -R: requests (batches) per connection; 0: as many as -d allows */
 static double g_dur = 4, g_warm = 1, g_hold = 5, g_open_to = 60, g_recheck_to = 10;
 static const char *g_host = "127.0.0.1";
 static int g_port = 45000;
@@ -313,6 +318,7 @@ static int request(struct conn *c, const char *req, size_t len, uint32_t replies
 
 static int next_request(struct conn *c, uint64_t now)
 {
+    c->rounds++;
     if (g_mode == PIPELINE) return request(c, g_batch, TIME_LEN * (size_t)g_depth, (uint32_t)g_depth, now);
     return request(c, TIME_REQ, TIME_LEN, 1, now);
 }
@@ -415,7 +421,8 @@ static int on_bytes(struct worker *w, struct conn *c, const unsigned char *s, si
                     c->got++;
                 }
             }
-            if (now >= g_end || atomic_load(&g_stop)) { /* draining: no new request */
+            if (now >= g_end || atomic_load(&g_stop) || (g_rounds && c->rounds >= g_rounds)) {
+                /* draining, or this connection's -R rounds are done: no new request */
                 c->st = ST_OPEN;
                 w->busy--;
             } else if (next_request(c, now) < 0) {
@@ -595,7 +602,7 @@ static void run_requests(struct worker *w)
         w->busy++;
         if (next_request(c, now) < 0) lost(w, c, &w->e_io);
     }
-    while (!atomic_load(&g_stop) && now_ns() < g_end) poll_once(w, g_end, 0);
+    while (!atomic_load(&g_stop) && now_ns() < g_end && (!g_rounds || w->busy > 0)) poll_once(w, g_end, 0);
     /* collect what is still in flight (at most 1 s), so that servers see orderly closes */
     uint64_t drain_end = now_ns() + 1000000000u;
     while (w->busy > 0 && !atomic_load(&g_stop) && now_ns() < drain_end) poll_once(w, drain_end, 0);
@@ -685,6 +692,7 @@ static void usage(void)
           "       loadgen pipeline -c CONNS -p DEPTH [-d SECONDS] [-w WARMUP]\n"
           "       loadgen churn -c CONCURRENCY [-d SECONDS] [-w WARMUP]\n"
           "       loadgen idle -n CONNS [-s HOLD_SECONDS] [-B]\n"
+          "pingpong and pipeline: -R ROUNDS (exactly this many requests or batches per connection)\n"
           "common: -H ADDRESS (loopback, default 127.0.0.1) -P PORT (45000) -t THREADS (1)\n"
           "        -r RAMP (64) -T OPEN_TIMEOUT (60) -W RECHECK_TIMEOUT (10)\n",
           stderr);
@@ -732,7 +740,7 @@ int main(int argc, char **argv)
     g_mode = (enum mode)m;
     int opt;
     optind = 2;
-    while ((opt = getopt(argc, argv, "c:n:p:d:w:s:t:H:P:r:T:W:B")) != -1) {
+    while ((opt = getopt(argc, argv, "c:n:p:d:w:s:t:H:P:r:R:T:W:B")) != -1) {
         switch (opt) {
         case 'c':
         case 'n': g_conns = (int)number(optarg, 1, 200000, "the connection count"); break;
@@ -743,6 +751,7 @@ int main(int argc, char **argv)
         case 't': g_threads = (int)number(optarg, 1, 64, "-t"); break;
         case 'H': g_host = optarg; break;
         case 'P': g_port = (int)number(optarg, 1, 65535, "-P"); break;
+        case 'R': g_rounds = (uint64_t)number(optarg, 1, 1e9, "-R"); break;
         case 'r': g_ramp = (int)number(optarg, 1, 100000, "-r"); break;
         case 'T': g_open_to = number(optarg, 0.1, 3600, "-T"); break;
         case 'W': g_recheck_to = number(optarg, 0.1, 3600, "-W"); break;
