@@ -4,6 +4,7 @@
 #include "session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 
 #include <chrono>
 
@@ -24,6 +25,19 @@ bool is_out_of_descriptors(const boost::system::error_code& error) {
            || error == boost::system::errc::too_many_files_open_in_system  // ENFILE
            || error == net::error::no_buffer_space                         // ENOBUFS
            || error == net::error::no_memory;                              // ENOMEM
+}
+
+// Starts a session's coroutine as a handler of its own on the io_context. A
+// plain co_spawn from here would run the session's first step inline: Asio
+// 1.81's co_spawn begins with a dispatch, and this thread is already inside
+// run(), on the control strand. The session's registration, its first log line
+// and its first read attempt would then hold up accepting and the watchdog;
+// posted, they run on whichever thread is free, and the accept loop goes
+// straight back to accepting.
+void start_on(const session_executor& sessions, session_task<void> task, server_context& ctx) {
+    net::post(sessions, [sessions, task = std::move(task), &ctx]() mutable {
+        net::co_spawn(sessions, std::move(task), report_unexpected_exit{ctx.log});
+    });
 }
 
 }  // namespace
@@ -99,9 +113,9 @@ control_task<void> accept_clients(control_acceptor& acceptor, session_executor s
         }
 
         if (ctx.registry.try_admit()) {
-            net::co_spawn(sessions, serve_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+            start_on(sessions, serve_client(std::move(socket), peer, ctx), ctx);
         } else {
-            net::co_spawn(sessions, refuse_client(std::move(socket), peer, ctx), report_unexpected_exit{ctx.log});
+            start_on(sessions, refuse_client(std::move(socket), peer, ctx), ctx);
         }
     }
 }
