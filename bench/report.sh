@@ -73,6 +73,7 @@ install_missing() {
 
 command -v python3 >/dev/null || install_missing python3 python3
 install_missing gnuplot gnuplot-nox
+install_missing valgrind valgrind # the cost guard's figures beside the report (bench/guard.py)
 
 WORK=$(mktemp -d /tmp/timebench-report-XXXXXX)
 CHILD=""
@@ -96,7 +97,7 @@ summarize() { # RUN_JSON... (machine.json and docs/ paths are fixed)
     local servers subtitle
     python3 "$REPO/bench/summarize.py" report --machine "$RUNS_DIR/machine.json" \
         --md "$DOCS/benchmarks.md" --chart-data "$WORK/chart.dat" --chart-meta "$WORK/chart.meta" \
-        --png benchmarks.png "$@"
+        --png benchmarks.png --guard "$RUNS_DIR/guard.txt" "$@"
     { read -r servers; read -r subtitle; } <"$WORK/chart.meta"
     gnuplot -e "datafile='$WORK/chart.dat'; outfile='$DOCS/benchmarks.png'; servers='$servers'; subtitle='$subtitle'" \
         "$REPO/bench/chart.gp"
@@ -210,4 +211,9 @@ for f in "${GOT[@]}"; do
     kept+=("$RUNS_DIR/$(basename "$f")")
 done
 python3 "$REPO/bench/summarize.py" machine "$RUNS_DIR/machine.json" --commit "$COMMIT" "${PRE[@]}"
+# The cost guard's counts on the same binary, for the page (bench/guard.sh; its exit status is
+# scripts/test.sh's business, not the report's).
+log "cost guard (bench/guard.py) on $BIN"
+python3 "$REPO/bench/guard.py" --server "$BIN" --loadgen "$REPO/build/bench/loadgen" >"$RUNS_DIR/guard.txt" ||
+    log "the cost guard reported figures past the baseline or could not measure (docs/bench-runs/guard.txt)"
 summarize "${kept[@]}"

@@ -836,6 +836,21 @@ def report(args):
         for row in drows:
             L.append("| " + " | ".join(row) + " |")
         L.append("")
+    if args.guard and os.path.exists(args.guard):
+        with open(args.guard) as f:
+            guard_lines = [line.rstrip("\n") for line in f if line.startswith("guard: ")]
+        L.append("## Cost guard")
+        L.append("")
+        L.append("What `bench/guard.sh` counted on the same build right after the runs: instructions and heap "
+                 "allocations per request under callgrind and system calls per request under `perf`, with "
+                 "`--threads 1 --log-level off` and a fixed number of requests, against `bench/baseline.json` "
+                 "(the counts `scripts/test.sh` holds every change to). Counts, not times: they do not move "
+                 "with the machine's load.")
+        L.append("")
+        L.append("```")
+        L.extend(guard_lines)
+        L.append("```")
+        L.append("")
     L.append("## Chart")
     L.append("")
     L.append("![requests/s by server: pingpong c=50, pingpong c=1000 and churn c=50 in thousands per second; "
@@ -899,6 +914,7 @@ def main():
     pr.add_argument("--chart-meta", help="file to receive two lines for chart.gp: the servers (space "
                     "separated) and a subtitle")
     pr.add_argument("--png", default="benchmarks.png")
+    pr.add_argument("--guard", help="bench/guard.py's output from the same session, shown beside the figures")
     args = ap.parse_args()
     return {"collect": collect, "machine": machine, "report": report}[args.cmd](args)
 
