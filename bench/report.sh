@@ -130,7 +130,7 @@ if ((BUILD)); then
     if (cd "$REPO" && cmake --preset release-io_uring -DTIME_SERVER_BUILD_TESTS=OFF \
         >"$WORK/io_uring-configure.log" 2>&1); then
         (cd "$REPO" && cmake --build --preset release-io_uring -j2)
-    else # CMake's reason (src/io_backend.cmake), its wrapped message joined into one line
+    else # CMake's reason (src/operations/io_backend.cmake), its wrapped message joined into one line
         why=$(awk '/^CMake Error/ { on = 1; sub(/^CMake Error( at [^(]*\([^)]*\))?: */, "")
                                   if ($0 != "") { printf "%s", $0; sep = " " }; next }
                    on && /^  / { sub(/^ +/, ""); printf "%s%s", sep, $0; sep = " "; next }

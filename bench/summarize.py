@@ -433,7 +433,7 @@ _SYSCALL_EXPLANATION = [
     (IO_URING, "Asio's io_uring backend is one: the same session code on it makes about one system call per "
                "request (the *io_uring backend* table below), but in the same runs it served fewer requests "
                "per second at a higher p99, so the default build keeps the epoll reactor (README, *The I/O "
-               "backend*; src/io_backend.cmake).",
+               "backend*; src/operations/io_backend.cmake).",
      "Asio's io_uring backend is one, but it was slower in this project's measurements, so the default "
      "build keeps the epoll reactor (README, *The I/O backend*)."),
 ]

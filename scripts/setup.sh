@@ -13,7 +13,7 @@
 #
 #   scripts/setup.sh                build dependencies: GCC, CMake, Ninja, pkg-config, Boost
 #                                   headers with their CMake config, fmt, spdlog, CLI11, liburing
-#                                   (the io_uring backend, src/io_backend.cmake)
+#                                   (the io_uring backend, src/operations/io_backend.cmake)
 #   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
 #                                   default clang and its libFuzzer runtime, python3, dpkg-dev,
 #                                   systemd and haproxy (the package and deployment tests), valgrind
@@ -64,6 +64,7 @@ if ((want_test)); then
     # file: CPackDeb refuses SHLIBDEPS without it, and minimal systems (debootstrap
     # minbase, container images) lack it.
     packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev file systemd haproxy)
+    packages+=(telnet netcat-openbsd) # docs.transcript runs the README's session with them
     # bench/guard.sh: valgrind (callgrind) always; perf for the system calls where the
     # distribution's perf matches any kernel (Ubuntu's is per kernel: the guard then
     # counts no system calls and says so).

@@ -228,7 +228,7 @@ if ! in_chroot 'set -e
     version=$(time_server --version)
     echo "installed: $version"
     [[ $version == "time_server $(sed -n "s/^ *VERSION \([0-9.]*\)$/\1/p" CMakeLists.txt) ("*")" ]]
-    # The backend of the default build (src/io_backend.cmake).
+    # The backend of the default build (src/operations/io_backend.cmake).
     [[ $version == *"(epoll)" ]]
     verify=$(systemd-analyze verify /usr/lib/systemd/system/time-server.socket /usr/lib/systemd/system/time-server.service 2>&1)
     test -z "$verify" || { echo "$verify"; exit 1; }

@@ -4,7 +4,7 @@
 A citation is an HTML comment on a line of its own, invisible when the Markdown
 is rendered:
 
-    <!-- cite: src/session.cpp serve_client dispatch_lines -->
+    <!-- cite: src/core/session.cpp serve_client dispatch_lines -->
 
 It names a file (relative to the repository root) and one or more names that
 must appear in that file as whole words (`session_registry::close_all` works

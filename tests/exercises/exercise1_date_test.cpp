@@ -1,6 +1,6 @@
 // exercise1_date_test.cpp - exercise 1 of docs/exercises.md: a DATE command
 // answering "TANGGAL YYYY-MM-DD\r\n". Hidden tag: run it with
-// `exercise_tests "[exercise1]"` or `ctest -L exercise -R exercise1`.
+// `build/debug/bin/exercise_tests "[exercise1]"` or `ctest --preset exercises -R exercise1`.
 #include "running_server.hpp"
 #include "scoped_tz.hpp"
 

@@ -1,16 +1,20 @@
-// fuzz_line_protocol.cpp - fuzz target for the request path: line_framer,
-// parse_command and escape_for_log, driven the way session.cpp's serve_client()
-// loop (read, dispatch_lines(), write) drives them, and checked against a
+// fuzz_line_protocol.cpp - fuzz target for the request path as the server
+// ships it: protocol/conversation.cpp's dispatch_lines() over line_framer,
+// parse_command and the log's client_text, driven the way core/session.cpp's
+// serve_client() loop (read, dispatch, write) drives it, and checked against a
 // small independent model of the wire contract (docs/protocol.md). Any
 // violated invariant traps, so libFuzzer (or replay_main.cpp) reports it as a
 // crash.
 //
 // A command added to protocol.hpp (docs/exercises.md's DATE) needs no change
-// here: the harness cannot produce its reply (session.cpp's answer() does), so
-// it writes a marker naming the word instead, and the model expects that
-// marker exactly where the word, trimmed and in any case, is a whole request.
-// Only the new words come from protocol.hpp's command_words; TIME, QUIT, HELP,
-// the matching rules and the replies stay the model's own.
+// here: the model does not know its reply, so it expects one CRLF-terminated
+// line of any content exactly where the word, trimmed and in any case, is a
+// whole request. Only the new words come from protocol.hpp's command_words;
+// TIME, QUIT, HELP, the matching rules and the replies stay the model's own.
+//
+// What the code under test said is read from its replies and from its log:
+// every request but an empty one is logged, escaped, as received, so the
+// log's request lines (decoded) are the requests it answered, in order.
 //
 // Input layout:
 //   byte 0      max_line: below 0xc0 it is 1..64, so the limit is hit often;
@@ -20,15 +24,22 @@
 //   then        those read sizes, used in turn for every read; 0 takes all the
 //               free space prepare() offers, as a fast client would
 //   the rest    the bytes the client sends, then it closes its sending side
-#include "line_framer.hpp"
+#include "conversation.hpp"
 #include "log_text.hpp"
 #include "protocol.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,11 +47,13 @@
 
 namespace {
 
-using time_server::line_framer;
+using time_server::conversation;
+using time_server::conversation_end;
 
-// TIME answers with this instead of the clock, so the model knows the reply.
-constexpr std::string_view fixed_time = "12:34:56";
-
+// TIME is answered at 12:34:56 UTC, so the model knows the reply.
+const auto fixed_now = std::chrono::system_clock::time_point(std::chrono::hours(12) + std::chrono::minutes(34) +
+                                                             std::chrono::seconds(56));
+constexpr std::string_view peer_name = "('192.0.2.1', 7)";
 // The replies as docs/protocol.md spells them, written out again on purpose: the
 // model checks protocol.hpp's constants instead of trusting them.
 constexpr std::string_view spec_time_reply = "JAM 12:34:56\r\n";
@@ -52,16 +65,6 @@ constexpr std::string_view spec_too_long_reply = "ERROR: Perintah terlalu panjan
 constexpr std::string_view spec_time_word = "TIME";
 constexpr std::string_view spec_quit_word = "QUIT";
 constexpr std::string_view spec_help_word = "HELP";
-
-// What stands for the reply to a command the model does not know: "<DATE>\n".
-// No documented reply starts with '<' or ends in a bare LF, so it cannot be
-// mistaken for one.
-std::string unmodelled_reply(std::string_view word) {
-    std::string marker = "<";
-    marker.append(word);
-    marker.append(">\n");
-    return marker;
-}
 
 constexpr std::size_t small_limit_selectors = 0xc0;
 constexpr std::size_t small_limit_count = 64;
@@ -125,12 +128,12 @@ int hex_digit(char c) {
     return -1;  // docs/protocol.md: lowercase hex only
 }
 
-// The log sample of client bytes: printable ASCII only, bounded, and it must
-// decode back to exactly the first 64 bytes, each byte in its one documented form.
-void check_log_sample(std::string_view bytes) {
-    const std::string escaped = time_server::escape_for_log(bytes);
-    check(escaped.size() <= max_escaped_bytes, "escape_for_log longer than 64*4+3 bytes");
-    check(std::ranges::all_of(escaped, is_printable_ascii), "escape_for_log wrote a non-printable byte");
+// A log sample of client bytes, as the log shows it: printable ASCII only,
+// bounded, and it must decode back to exactly the first 64 bytes, each byte in
+// its one documented form.
+void check_log_sample(std::string_view escaped, std::string_view bytes) {
+    check(escaped.size() <= max_escaped_bytes, "log sample longer than 64*4+3 bytes");
+    check(std::ranges::all_of(escaped, is_printable_ascii), "log sample with a non-printable byte");
 
     const auto shown = bytes.substr(0, time_server::max_logged_request_bytes);
     std::string_view body = escaped;
@@ -163,100 +166,39 @@ void check_log_sample(std::string_view bytes) {
 }
 
 struct outcome {
-    std::vector<std::string> lines;  // every request answered, in order, without LF and CR
-    std::string replies;             // every byte the server sent
+    std::vector<std::string> logged;  // every request logged, as its escaped sample
+    std::string replies;              // every byte the server sent
     bool quit = false;
     bool too_long = false;
-
-    bool operator==(const outcome&) const = default;
 };
 
-// ---- the code under test, driven like session.cpp ----------------------------
+// Keeps the messages the conversation logs, for one input at a time.
+class message_sink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    std::vector<std::string> messages;
 
-// session.cpp's answer(): one request in, its reply appended. False on QUIT.
-// An if-chain, not a switch: a command added to the enum must not break this
-// build, and any value other than the five known ones is an unmodelled command.
-bool answer(outcome& out, std::string_view request) {
-    check_log_sample(request);
-    out.lines.emplace_back(request);
-    const auto before = out.replies.size();
-    bool keep_going = true;
-    bool unmodelled = false;
-    const auto what = time_server::parse_command(request);
-    if (what == time_server::command::time) {
-        time_server::append_time_reply(out.replies, fixed_time);
-    } else if (what == time_server::command::quit) {
-        out.quit = true;
-        keep_going = false;
-    } else if (what == time_server::command::help) {
-        out.replies.append(time_server::help_reply);
-    } else if (what == time_server::command::unknown) {
-        out.replies.append(time_server::unknown_command_reply);
-    } else if (what != time_server::command::empty) {
-        // A command this harness cannot answer: name the word it was parsed as.
-        const auto* const row = std::ranges::find(time_server::command_words, what,
-                                                  [](const auto& entry) { return entry.second; });
-        check(row != time_server::command_words.end(), "parse_command returned a command without a word");
-        out.replies.append(unmodelled_reply(row->first));
-        unmodelled = true;
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        messages.emplace_back(msg.payload.data(), msg.payload.size());
     }
-    const std::string_view reply = std::string_view(out.replies).substr(before);
-    check(unmodelled || reply.empty() || reply == spec_time_reply || reply == spec_help_reply ||
-              reply == spec_unknown_reply,
-          "reply outside the documented set");
-    return keep_going;
-}
+    void flush_() override {}
+};
 
-// How the harness's session ends, as session.cpp's `ending`.
-enum class ending { not_yet, quit, client_closed, line_too_long };
-
-// session.cpp's dispatch_lines(): every complete line read so far, and at the
-// end of the stream the unterminated last one; no I/O.
-ending dispatch_lines(line_framer& framer, const scenario& s, bool end_of_stream, outcome& out) {
-    const std::size_t limit = s.max_line + 1;  // a full line and its LF
-    for (;;) {
-        const bool complete = framer.has_complete_line();
-        const auto next = framer.next();
-        check(complete == (next.state == line_framer::status::line), "has_complete_line() disagrees with next()");
-        check(framer.buffered_bytes() <= framer.capacity(), "framer holds more than its capacity");
-        switch (next.state) {
-        case line_framer::status::line:
-            check(next.line.size() <= s.max_line, "line longer than max_line");
-            if (!answer(out, next.line)) {
-                return ending::quit;  // the rest is ignored
-            }
-            break;
-        case line_framer::status::too_long:
-            // As soon as the limit is passed, and not a byte more held.
-            check(framer.buffered_bytes() == limit, "too_long reported with other than max_line + 1 bytes held");
-            check_log_sample(framer.peek_unterminated());
-            out.replies.append(time_server::line_too_long_reply);
-            check(std::string_view(out.replies).ends_with(spec_too_long_reply), "too-long reply differs from spec");
-            out.too_long = true;
-            return ending::line_too_long;
-        case line_framer::status::need_more:
-            if (!end_of_stream) {
-                return ending::not_yet;
-            }
-            if (const auto last = framer.take_unterminated()) {
-                check(last->size() <= s.max_line, "unterminated line longer than max_line");
-                check(framer.buffered_bytes() == 0, "bytes left after take_unterminated()");
-                check(!framer.take_unterminated(), "take_unterminated() returned a line twice");
-                if (!answer(out, *last)) {
-                    return ending::quit;
-                }
-            }
-            return ending::client_closed;
-        }
-    }
-}
+// ---- the code under test, driven like core/session.cpp -----------------------
 
 // session.cpp's serve_client() loop with the socket replaced by the
 // scenario's stream, read in the scenario's read sizes: (1) read, (2) dispatch
-// every complete line, (3) write (here: the replies simply stay in `out`).
+// every complete line, (3) write (here: the replies are kept in `out`).
 outcome drive(const scenario& s) {
-    const std::size_t limit = s.max_line + 1;
-    line_framer framer(s.max_line);
+    static const auto sink = std::make_shared<message_sink>();
+    static spdlog::logger log("fuzz", sink);
+    log.set_level(spdlog::level::info);
+    sink->messages.clear();
+
+    const std::size_t limit = s.max_line + 1;  // a full line and its LF
+    conversation talk(s.max_line, true, log);
+    talk.name_peer(std::string(peer_name));
+    auto& framer = talk.framer();
     outcome out;
     std::size_t sent = 0;   // stream bytes the client has sent so far
     std::size_t reads = 0;  // reads done, to pick the next read size
@@ -266,8 +208,8 @@ outcome drive(const scenario& s) {
         check(framer.buffered_bytes() <= framer.capacity(), "framer holds more than its capacity");
     };
 
-    auto end = ending::not_yet;
-    while (end == ending::not_yet) {
+    auto end = conversation_end::not_yet;
+    while (end == conversation_end::not_yet) {
         // 1. read_some(): the free space, then async_read_some into it.
         check_holdings();
         const auto space = framer.prepare();
@@ -290,8 +232,30 @@ outcome drive(const scenario& s) {
         framer.commit(bytes);
         check_holdings();
         // 2. Dispatch every complete line of that read.
-        end = dispatch_lines(framer, s, bytes == 0, out);
+        const auto result = talk.dispatch_lines(bytes == 0, fixed_now);
+        end = result.end;
+        if (end == conversation_end::line_too_long) {
+            // As soon as the limit is passed, and not a byte more held.
+            check(framer.buffered_bytes() == limit, "too_long reported with other than max_line + 1 bytes held");
+        }
         check_holdings();
+        // 3. The write: the replies of this read, then the buffer is reused.
+        out.replies += talk.replies();
+        talk.replies().clear();
+    }
+    out.quit = end == conversation_end::quit;
+    out.too_long = end == conversation_end::line_too_long;
+
+    // The log: printable, bounded, and its request lines are the requests.
+    constexpr std::string_view request_prefix = "Menerima request '";
+    const std::string request_suffix = fmt::format("' dari {}", peer_name);
+    for (const auto& message : sink->messages) {
+        check(std::ranges::all_of(message, is_printable_ascii), "a log line with a non-printable byte");
+        if (message.starts_with(request_prefix)) {
+            check(message.ends_with(request_suffix), "request log line without its peer");
+            out.logged.emplace_back(message.substr(request_prefix.size(), message.size() - request_prefix.size() -
+                                                                               request_suffix.size()));
+        }
     }
     return out;
 }
@@ -299,8 +263,10 @@ outcome drive(const scenario& s) {
 // ---- the independent model ---------------------------------------------------
 
 // docs/protocol.md's commands: trim spaces and tabs, match ASCII case-insensitively.
-// A word protocol.hpp knows and the model does not gets the harness's marker.
-std::string model_reply(std::string_view line, bool& quit) {
+// What the model expects the server to send for one request: nothing, a
+// known reply, or (unknown) any one CRLF-terminated line, for a word
+// protocol.hpp knows and the model does not.
+std::optional<std::string> model_reply(std::string_view line, bool& quit) {
     std::size_t first = 0;
     std::size_t last = line.size();
     while (first < last && (line[first] == ' ' || line[first] == '\t')) {
@@ -315,38 +281,48 @@ std::string model_reply(std::string_view line, bool& quit) {
         word.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
     }
     if (word.empty()) {
-        return {};
+        return std::string();
     }
     if (word == spec_time_word) {
         return std::string(spec_time_reply);
     }
     if (word == spec_quit_word) {
         quit = true;
-        return {};
+        return std::string();
     }
     if (word == spec_help_word) {
         return std::string(spec_help_reply);
     }
     for (const auto& row : time_server::command_words) {
         if (word == row.first) {
-            // A command added since the model was written: its reply is unknown here.
-            return unmodelled_reply(row.first);
+            return std::nullopt;  // a command added since the model was written
         }
     }
     return std::string(spec_unknown_reply);
 }
 
+struct expectation {
+    std::vector<std::string> requests;                // every request the log must show, in order
+    std::vector<std::optional<std::string>> replies;  // per request and the too-long reply, in order
+    bool quit = false;
+    bool too_long = false;
+};
+
+bool is_blank(std::string_view line) {
+    return std::ranges::all_of(line, [](char c) { return c == ' ' || c == '\t'; });
+}
+
 // Split on LF, drop one CR before it; a line of more than max_line bytes before
 // its LF (or before the end, without one) ends everything with the too-long
 // reply; an unterminated last line counts as a line.
-outcome model(const scenario& s) {
-    outcome out;
+expectation model(const scenario& s) {
+    expectation out;
     std::string_view rest = s.stream;
     while (!rest.empty()) {
         const auto lf = rest.find('\n');
         const auto line_bytes = lf == std::string_view::npos ? rest.size() : lf;
         if (line_bytes > s.max_line) {
-            out.replies.append(spec_too_long_reply);
+            out.replies.emplace_back(spec_too_long_reply);
             out.too_long = true;
             return out;
         }
@@ -354,8 +330,10 @@ outcome model(const scenario& s) {
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
-        out.lines.emplace_back(line);
-        out.replies.append(model_reply(line, out.quit));
+        if (!is_blank(line)) {
+            out.requests.emplace_back(line);
+        }
+        out.replies.push_back(model_reply(line, out.quit));
         if (out.quit) {
             return out;
         }
@@ -364,14 +342,36 @@ outcome model(const scenario& s) {
     return out;
 }
 
+// Whether `sent` is exactly the expected replies, an unknown one standing
+// for one CRLF-terminated line.
+bool replies_match(std::string_view sent, const std::vector<std::optional<std::string>>& expected) {
+    for (const auto& reply : expected) {
+        if (!reply) {
+            const auto end = sent.find("\r\n");
+            if (end == std::string_view::npos) {
+                return false;
+            }
+            sent.remove_prefix(end + 2);
+        } else if (sent.starts_with(*reply)) {
+            sent.remove_prefix(reply->size());
+        } else {
+            return false;
+        }
+    }
+    return sent.empty();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const scenario s = decode(data, size);
     const outcome actual = drive(s);
-    const outcome expected = model(s);
-    check(actual.lines == expected.lines, "requests differ from the model (order, content or count)");
-    check(actual.replies == expected.replies, "replies differ from the model");
-    check(actual == expected, "quit/too_long differ from the model");
+    const expectation expected = model(s);
+    check(actual.logged.size() == expected.requests.size(), "requests differ from the model in count");
+    for (std::size_t i = 0; i < actual.logged.size(); ++i) {
+        check_log_sample(actual.logged[i], expected.requests[i]);  // in order, each the model's request
+    }
+    check(replies_match(actual.replies, expected.replies), "replies differ from the model");
+    check(actual.quit == expected.quit && actual.too_long == expected.too_long, "quit/too_long differ from the model");
     return 0;
 }

@@ -2,6 +2,7 @@
 // with a deadline timer of its own so a silent server fails a client, never hangs it.
 #include "client_pool.hpp"
 
+#include "escaped.hpp"
 #include "log_text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -54,7 +55,7 @@ constexpr std::string_view too_long_reply = "ERROR: Perintah terlalu panjang.\r\
 
 enum class meaning { time, quit, help, empty, unknown };
 
-// docs/protocol.md's matching, restated independently of src/protocol.cpp: spaces
+// docs/protocol.md's matching, restated independently of src/protocol/protocol.cpp: spaces
 // and tabs around the line are trimmed, the word compared ignoring ASCII case.
 meaning classify(std::string_view line) {
     const auto first = line.find_first_not_of(" \t");
@@ -156,7 +157,7 @@ struct connection {
 
 std::string shown(std::string_view bytes) {
     constexpr std::size_t shown_bytes = 48;
-    return "'" + time_server::escape_for_log(bytes.substr(0, shown_bytes)) + "'" +
+    return "'" + test_support::escape_for_log(bytes.substr(0, shown_bytes)) + "'" +
            (bytes.size() > shown_bytes ? "..." : "");
 }
 

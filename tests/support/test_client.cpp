@@ -2,6 +2,7 @@
 // test states what it expects on the wire and fails with what it got instead.
 #include "test_client.hpp"
 
+#include "escaped.hpp"
 #include "log_text.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,7 +30,7 @@ using steady = std::chrono::steady_clock;
 std::string shown(std::string_view bytes) {
     std::string text;
     for (std::size_t at = 0; at < bytes.size(); at += time_server::max_logged_request_bytes) {
-        text += time_server::escape_for_log(bytes.substr(at, time_server::max_logged_request_bytes));
+        text += test_support::escape_for_log(bytes.substr(at, time_server::max_logged_request_bytes));
     }
     return "'" + text + "'";
 }

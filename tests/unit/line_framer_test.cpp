@@ -219,27 +219,4 @@ TEST_CASE("line_framer has nothing unterminated when every line ended", "[unit][
     CHECK_FALSE(d.framer.take_unterminated().has_value());
 }
 
-TEST_CASE("line_framer::has_complete_line looks without consuming", "[unit][framer]") {
-    line_framer framer(1024);
-    const auto put = [&](std::string_view bytes) {
-        const auto space = framer.prepare();
-        REQUIRE(space.size() >= bytes.size());
-        std::memcpy(space.data(), bytes.data(), bytes.size());
-        framer.commit(bytes.size());
-    };
-    put("TI");
-    CHECK_FALSE(framer.has_complete_line());
-    CHECK(framer.next().state == status::need_more);
-    put("ME\nHE");
-    CHECK(framer.has_complete_line());
-    CHECK(framer.has_complete_line());
-    const auto first = framer.next();
-    REQUIRE(first.state == status::line);
-    CHECK(first.line == "TIME");
-    CHECK_FALSE(framer.has_complete_line());
-    CHECK(framer.next().state == status::need_more);
-    CHECK(framer.peek_unterminated() == "HE");
-    CHECK(framer.buffered_bytes() == 2);
-}
-
 }  // namespace

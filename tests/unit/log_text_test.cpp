@@ -1,7 +1,9 @@
 // log_text_test.cpp - how client bytes and peers appear in the log: nothing a
 // client sends can put a raw control byte, an ANSI escape or a fake line there.
+#include "escaped.hpp"
 #include "log_text.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -9,7 +11,7 @@
 
 namespace {
 
-using time_server::escape_for_log;
+using test_support::escape_for_log;
 namespace ip = boost::asio::ip;
 
 ip::tcp::endpoint peer(const char* address, unsigned short port) {

@@ -101,13 +101,4 @@ TEST_CASE("reply texts are the protocol's bytes", "[unit][protocol]") {
     CHECK(time_server::server_busy_reply == "ERROR: Server sedang penuh.\r\n");
 }
 
-TEST_CASE("append_time_reply appends one CRLF-terminated JAM line", "[unit][protocol]") {
-    std::string replies;
-    time_server::append_time_reply(replies, "21:35:10");
-    CHECK(replies == "JAM 21:35:10\r\n");
-    // Pipelined answers accumulate in one buffer, in order.
-    time_server::append_time_reply(replies, "00:00:09");
-    CHECK(replies == "JAM 21:35:10\r\nJAM 00:00:09\r\n");
-}
-
 }  // namespace

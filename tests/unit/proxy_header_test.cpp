@@ -4,6 +4,7 @@
 // malformed shapes refused with a reason.
 #include "proxy_header.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstddef>

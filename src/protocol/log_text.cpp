@@ -3,11 +3,7 @@
 
 namespace time_server {
 
-std::string escape_for_log(std::string_view bytes) {
-    return fmt::format("{}", client_text{bytes});
-}
-
-std::string describe_peer(const boost::asio::ip::tcp::endpoint& peer) {
+std::string describe_peer(const tcp_endpoint& peer) {
     auto address = peer.address();
     if (address.is_v6() && address.to_v6().is_v4_mapped()) {
         address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());

@@ -7,7 +7,7 @@
 // operation pending at a time, so it never runs on two threads at once.
 #include "session.hpp"
 
-#include "line_framer.hpp"
+#include "conversation.hpp"
 #include "log_text.hpp"
 #include "protocol.hpp"
 #include "proxy_header_reader.hpp"
@@ -30,18 +30,31 @@ namespace {
 constexpr auto linger_time = std::chrono::milliseconds(500);
 constexpr std::size_t linger_max_bytes = std::size_t{64} * 1024;
 
-// How a session ends; decides the log line before the closing one.
+// How a session ends: as the conversation ended (the protocol's part), or by
+// the server (idle timeout, stop) or an I/O error. Decides the log line
+// before the closing one.
 enum class ending { not_yet, quit, client_closed, line_too_long, closed_by_server, io_error };
+
+ending ending_of(conversation_end end) {
+    switch (end) {
+    case conversation_end::quit:
+        return ending::quit;
+    case conversation_end::client_closed:
+        return ending::client_closed;
+    case conversation_end::line_too_long:
+        return ending::line_too_long;
+    case conversation_end::not_yet:
+        break;
+    }
+    return ending::not_yet;
+}
 
 // Everything a session keeps besides its socket and its registry entry.
 struct session {
     server_context& ctx;
     session_registry::entry& membership;
-    std::string peer;        // "('127.0.0.1', 54321)"; empty when nothing is logged
-    line_framer framer;      // bytes read but not yet dispatched
-    time_of_day clock_face;  // "JAM hh:mm:ss\r\n", formatted once per second
-    std::string replies;     // answers to the lines of one read, sent in one write
-    error_code error{};      // what ended the session, with ending::io_error
+    conversation talk;  // the protocol: framer, clock face, replies, no I/O
+    error_code error{};  // what ended the session, with ending::io_error
 };
 
 std::string peer_for_log(const server_context& ctx, const tcp::endpoint& peer) {
@@ -73,76 +86,15 @@ ending ended_by(session& s, error_code error) {
     return ending::io_error;
 }
 
-// Answers one request into s.replies. Returns false when the client quits.
-bool answer(session& s, std::string_view request, std::chrono::system_clock::time_point now) {
-    auto& log = s.ctx.log;
-    const command what = parse_command(request);
-    if (what == command::empty) {
-        return true;  // like pressing Enter at a shell prompt: no reply, no log line
-    }
-    // Every other request is logged first, as received, whatever it is
-    // (docs/protocol.md). The hot path makes not even a call when quiet.
-    const bool logging = log.should_log(spdlog::level::info);
-    if (logging) {
-        log.info("Menerima request '{}' dari {}", client_text{request}, s.peer);
-    }
-    switch (what) {
-    case command::time:
-        s.replies.append(s.clock_face.time_reply(now));
-        if (logging) {
-            log.info("Mengirim waktu '{}' ke {}", s.clock_face.format(now), s.peer);
-        }
-        return true;
-    case command::quit:
-        log.info("Klien {} meminta untuk keluar.", s.peer);
-        return false;
-    case command::help:
-        s.replies.append(help_reply);
-        return true;
-    case command::unknown:
-        log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, s.peer);
-        s.replies.append(unknown_command_reply);
-        return true;
-    case command::empty:
-        break;  // answered above
-    }
-    return true;
-}
-
-// Answers every complete line read so far, without I/O: the answers collect
-// in s.replies. At the end of the client's stream the unterminated last line
-// counts too, and the session ends.
+// Answers every complete line read so far (protocol/conversation.cpp, no
+// I/O). Only a complete line restarts the idle clock; a trickle of bytes
+// without a LF does not keep a connection alive.
 ending dispatch_lines(session& s, bool end_of_stream) {
-    // One clock read for all the lines of one read: they arrived together.
-    const auto now = s.ctx.clock();
-    bool answered_a_line = false;
-    for (;;) {
-        const auto next = s.framer.next();
-        switch (next.state) {
-        case line_framer::status::line:
-            if (!answer(s, next.line, now)) {
-                return ending::quit;  // what came after QUIT is ignored
-            }
-            answered_a_line = true;
-            break;
-        case line_framer::status::too_long:
-            s.ctx.log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", s.peer,
-                           s.ctx.config.max_line_bytes, client_text{s.framer.peek_unterminated()});
-            s.replies.append(line_too_long_reply);
-            return ending::line_too_long;
-        case line_framer::status::need_more:
-            if (end_of_stream) {
-                const auto last = s.framer.take_unterminated();
-                return last && !answer(s, *last, now) ? ending::quit : ending::client_closed;
-            }
-            if (answered_a_line) {
-                // Only a complete line restarts the idle clock; a trickle of
-                // bytes without a LF does not keep a connection alive.
-                s.membership.touch();
-            }
-            return ending::not_yet;
-        }
+    const auto result = s.talk.dispatch_lines(end_of_stream, s.ctx.clock());
+    if (result.end == conversation_end::not_yet && result.answered_a_line) {
+        s.membership.touch();
     }
+    return ending_of(result.end);
 }
 
 // Sends the replies to the lines of one read, all at once. The socket is in
@@ -193,24 +145,24 @@ bool client_may_still_send(const session_socket& socket, const session& s, endin
         return true;
     }
     error_code error;
-    return end == ending::quit && (s.framer.buffered_bytes() > 0 || socket.available(error) > 0);
+    return end == ending::quit && (s.talk.framer().buffered_bytes() > 0 || socket.available(error) > 0);
 }
 
 void log_ending(const session& s, ending end) {
     auto& log = s.ctx.log;
     switch (end) {
     case ending::client_closed:
-        log.info("Koneksi dengan {} ditutup oleh klien.", s.peer);
+        log.info("Koneksi dengan {} ditutup oleh klien.", s.talk.peer());
         break;
     case ending::io_error:
-        log.warn("Terjadi error pada koneksi dengan {}: {}", s.peer, s.error.message());
+        log.warn("Terjadi error pada koneksi dengan {}: {}", s.talk.peer(), s.error.message());
         break;
     case ending::closed_by_server:
         if (s.membership.reason() == close_reason::idle_timeout) {
             const std::chrono::duration<double> timeout = s.ctx.config.idle_timeout;
-            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", s.peer, timeout.count());
+            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", s.talk.peer(), timeout.count());
         } else {
-            log.info("Koneksi dengan {} ditutup karena server berhenti.", s.peer);
+            log.info("Koneksi dengan {} ditutup karena server berhenti.", s.talk.peer());
         }
         break;
     case ending::quit:           // logged when QUIT was read
@@ -228,27 +180,17 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     // descriptor is closed, and the registry never shuts down a descriptor
     // number the kernel has already given to a newer connection.
     session_registry::entry membership(ctx.registry, socket);
-    session s{ctx, membership, {}, line_framer(ctx.config.max_line_bytes), time_of_day(ctx.config.utc), {}};
-    if (ctx.config.proxy_protocol) {
-        // Suspends until the load balancer's PROXY header is complete; it
-        // names the client, who is the peer from now on, the log included.
-        const auto client = co_await read_proxy_header(socket, membership, peer, ctx);
-        if (!client) {
-            membership.close(socket);  // no reply: a bad header was logged
-            co_return;
-        }
-        peer = *client;
-    }
-    s.peer = peer_for_log(ctx, peer);
-    ctx.log.info("Menerima koneksi baru dari {}", s.peer);
+    session s{ctx, membership, conversation(ctx.config.max_line_bytes, ctx.config.utc, ctx.log)};
+    s.talk.name_peer(peer_for_log(ctx, peer));
+    ctx.log.info("Menerima koneksi baru dari {}", s.talk.peer());
 
     auto end = ending::not_yet;
     while (end == ending::not_yet) {
         // 1. Read what the client sent. Suspends until bytes arrive, the
         // client closes, or the registry shuts the connection down: the only
         // place an idle session waits. Any free thread resumes it.
-        auto [read_error, bytes] = co_await read_some(socket, s.framer);
-        s.framer.commit(bytes);
+        auto [read_error, bytes] = co_await read_some(socket, s.talk.framer());
+        s.talk.framer().commit(bytes);
         end = ended_by(s, read_error);
         // 2. Dispatch every complete line of that read: plain code, no I/O.
         if (end == ending::not_yet) {
@@ -256,8 +198,8 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
         }
         // 3. Write the answers in one send. Runs at once on this thread, like
         // a function call; suspends only if the client stopped reading.
-        if (!s.replies.empty()) {
-            const error_code write_error = co_await send_replies(socket, s.replies);
+        if (!s.talk.replies().empty()) {
+            const error_code write_error = co_await send_replies(socket, s.talk.replies());
             if (write_error) {
                 end = ended_by(s, write_error);
             }
@@ -269,7 +211,26 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
         co_await linger_before_close(socket, membership);  // at most 0.5 s
     }
     membership.close(socket);
-    ctx.log.info("Koneksi dengan {} telah ditutup.", s.peer);
+    ctx.log.info("Koneksi dengan {} telah ditutup.", s.talk.peer());
+}
+
+session_task<void> serve_proxied_client(session_socket socket, tcp::endpoint connection_peer,
+                                        server_context& ctx) {
+    std::optional<tcp::endpoint> client;
+    {
+        // Registered while the header is read, so that its deadline and a
+        // server stop reach the connection.
+        session_registry::entry membership(ctx.registry, socket);
+        // Suspends until the load balancer's PROXY header is complete; it
+        // names the client, who is the peer from now on, the log included.
+        client = co_await read_proxy_header(socket, membership, connection_peer, ctx);
+        if (!client) {
+            membership.close(socket);  // no reply: a bad header was logged
+            co_return;
+        }
+        membership.hand_over_admission();  // to serve_client's entry
+    }
+    co_await serve_client(std::move(socket), *client, ctx);
 }
 
 session_task<void> refuse_client(session_socket socket, tcp::endpoint peer, server_context& ctx) {

@@ -33,8 +33,6 @@ public:
     // until the next prepare().
     result next();
 
-    // Whether next() would return a line, without consuming it.
-    bool has_complete_line() const;
 
     // At end of stream: the unterminated last line, if any bytes are left.
     std::optional<std::string_view> take_unterminated();

@@ -41,10 +41,4 @@ command parse_command(std::string_view line) {
     return command::unknown;
 }
 
-void append_time_reply(std::string& replies, std::string_view hh_mm_ss) {
-    replies.append(time_reply_prefix);
-    replies.append(hh_mm_ss);
-    replies.append(reply_end);
-}
-
 }  // namespace time_server

@@ -1,7 +1,7 @@
 // main.cpp - reads the command line and runs the server; everything else
 // lives in the time_server library (see server.hpp).
 #include "command_line.hpp"
-#include "server.hpp"
+#include "run_server.hpp"
 
 #include <iostream>
 #include <variant>

@@ -60,7 +60,7 @@ proxy_header_result malformed(std::string_view reason) {
     return {status::malformed, 0, std::nullopt, reason};
 }
 
-proxy_header_result done(std::size_t header_bytes, const std::optional<net::ip::tcp::endpoint>& source) {
+proxy_header_result done(std::size_t header_bytes, const std::optional<tcp_endpoint>& source) {
     return {status::done, header_bytes, source, {}};
 }
 
@@ -162,7 +162,7 @@ std::optional<net::ip::address_v6> parse_ipv6(std::string_view text) {
 }
 
 template <typename Parse>
-std::optional<net::ip::tcp::endpoint> parse_v1_addresses(std::string_view fields, Parse parse) {
+std::optional<tcp_endpoint> parse_v1_addresses(std::string_view fields, Parse parse) {
     // Four fields and three single spaces: a doubled or trailing space makes
     // an empty field, which no parser below accepts.
     if (std::ranges::count(fields, ' ') != 3) {
@@ -175,7 +175,7 @@ std::optional<net::ip::tcp::endpoint> parse_v1_addresses(std::string_view fields
     if (!source || !destination || !source_port || !destination_port) {
         return std::nullopt;
     }
-    return net::ip::tcp::endpoint(net::ip::address(*source), *source_port);
+    return tcp_endpoint(net::ip::address(*source), *source_port);
 }
 
 // Whether the v1 line so far (from "PROXY " on, no CR or LF in it) can still
@@ -324,12 +324,12 @@ proxy_header_result parse_v2(std::span<const char> bytes) {
         net::ip::address_v4::bytes_type source{};
         std::memcpy(source.data(), addresses.data(), source.size());
         const auto port = big_endian_16(addresses, 2 * source.size());
-        return done(header_bytes, net::ip::tcp::endpoint(net::ip::address_v4(source), port));
+        return done(header_bytes, tcp_endpoint(net::ip::address_v4(source), port));
     }
     net::ip::address_v6::bytes_type source{};
     std::memcpy(source.data(), addresses.data(), source.size());
     const auto port = big_endian_16(addresses, 2 * source.size());
-    return done(header_bytes, net::ip::tcp::endpoint(net::ip::address_v6(source), port));
+    return done(header_bytes, tcp_endpoint(net::ip::address_v6(source), port));
 }
 
 }  // namespace

@@ -112,10 +112,12 @@ control_task<void> accept_clients(control_acceptor& acceptor, session_executor s
             continue;  // the socket closes as it goes out of scope
         }
 
-        if (ctx.registry.try_admit()) {
-            start_on(sessions, serve_client(std::move(socket), peer, ctx), ctx);
-        } else {
+        if (!ctx.registry.try_admit()) {
             start_on(sessions, refuse_client(std::move(socket), peer, ctx), ctx);
+        } else if (ctx.config.proxy_protocol) {
+            start_on(sessions, serve_proxied_client(std::move(socket), peer, ctx), ctx);
+        } else {
+            start_on(sessions, serve_client(std::move(socket), peer, ctx), ctx);
         }
     }
 }

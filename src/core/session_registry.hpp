@@ -97,6 +97,11 @@ public:
     // close), and not more than max_sweep_period earlier.
     void expire_within(clock::duration time);
 
+    // The admission goes to the entry that the session registers next, and
+    // this one, when destroyed, leaves the count alone: a PROXY connection
+    // registers once to read its header and again as the session it becomes.
+    void hand_over_admission() { counted_ = false; }
+
     // Why the registry ended the session; none if it did not.
     close_reason reason() const { return reason_.load(std::memory_order_acquire); }
 
@@ -112,7 +117,7 @@ private:
     static constexpr auto relaxed = std::memory_order_relaxed;  // a lone value: no ordering needed
     session_registry& registry_;
     const session_socket::native_handle_type descriptor_;
-    const bool counted_;  // in registry_.admitted_
+    bool counted_;  // in registry_.admitted_
     std::atomic<close_reason> reason_{close_reason::none};
     std::atomic<clock::rep> deadline_;
 };

@@ -1,5 +1,7 @@
 // run_server.cpp - the process around the server: descriptor limit, log,
 // threads, and SIGINT/SIGTERM.
+#include "run_server.hpp"
+
 #include "io_backend.hpp"
 #include "listener.hpp"
 #include "logging.hpp"

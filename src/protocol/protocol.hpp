@@ -13,7 +13,7 @@ enum class command { time, quit, help, empty, unknown };
 
 // The words a request may be, matched after trimming and ignoring case.
 // A new command is a new enum value, a row here, and its answer in
-// session.cpp's answer().
+// conversation.cpp's answer().
 inline constexpr auto command_words = std::to_array<std::pair<std::string_view, command>>({
     {"TIME", command::time},
     {"QUIT", command::quit},
@@ -33,8 +33,5 @@ inline constexpr std::string_view server_busy_reply = "ERROR: Server sedang penu
 // The TIME reply is time_reply_prefix, "hh:mm:ss", reply_end.
 inline constexpr std::string_view time_reply_prefix = "JAM ";
 inline constexpr std::string_view reply_end = "\r\n";
-
-// Appends "JAM hh:mm:ss\r\n" to `replies`; `hh_mm_ss` comes from time_of_day.
-void append_time_reply(std::string& replies, std::string_view hh_mm_ss);
 
 }  // namespace time_server

@@ -4,7 +4,7 @@
 // becomes \xNN, and only the first 64 bytes are shown.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include "endpoint.hpp"
 #include <fmt/format.h>
 
 #include <cstddef>
@@ -21,11 +21,10 @@ struct client_text {
     std::string_view bytes;
 };
 
-std::string escape_for_log(std::string_view bytes);
 
 // "('127.0.0.1', 54321)" like the Python original's address tuple; an
 // IPv4-mapped IPv6 peer (a v4 client of a "::" listener) is written as IPv4.
-std::string describe_peer(const boost::asio::ip::tcp::endpoint& peer);
+std::string describe_peer(const tcp_endpoint& peer);
 
 }  // namespace time_server
 

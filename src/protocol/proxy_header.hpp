@@ -4,7 +4,7 @@
 // while it says need_more; it does no I/O and allocates nothing.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include "endpoint.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -39,7 +39,7 @@ struct proxy_header_result {
     // With done: the client's address; nullopt for PROXY UNKNOWN, v2 LOCAL,
     // and v2 addresses other than TCP over IPv4/IPv6 (keep the connection's
     // own peer).
-    std::optional<boost::asio::ip::tcp::endpoint> source;
+    std::optional<tcp_endpoint> source;
     // With malformed: a short English reason for the log, never client bytes.
     std::string_view reason;
 };

@@ -67,8 +67,4 @@ private:
     std::atomic<bool> failed_{false};
 };
 
-// Runs the server as the command line asked until SIGINT or SIGTERM; returns
-// the process's exit code.
-int run_server(const server_config& command_line);
-
 }  // namespace time_server
