@@ -84,7 +84,7 @@ int main(int argc, char* argv[]) {
     std::cout << "Time server berjalan dan mendengarkan di port " << acceptor.local_endpoint().port() << "..."
               << std::endl;  // endl flushes: scripts and tests wait for this line
     net::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int) {});
+    signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
     int exit_status = 0;
     net::co_spawn(io, accept_loop(std::move(acceptor)), [&](std::exception_ptr failure) {
         report(failure);

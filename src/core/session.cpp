@@ -90,7 +90,7 @@ ending ended_by(session& s, error_code error) {
 // I/O). Only a complete line restarts the idle clock; a trickle of bytes
 // without a LF does not keep a connection alive.
 ending dispatch_lines(session& s, bool end_of_stream) {
-    const auto result = s.talk.dispatch_lines(end_of_stream, s.ctx.clock());
+    const auto result = s.talk.dispatch_lines(end_of_stream, s.ctx.clock(), s.ctx.log);
     if (result.end == conversation_end::not_yet && result.answered_a_line) {
         s.membership.touch();
     }
@@ -180,7 +180,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     // descriptor is closed, and the registry never shuts down a descriptor
     // number the kernel has already given to a newer connection.
     session_registry::entry membership(ctx.registry, socket);
-    session s{ctx, membership, conversation(ctx.config.max_line_bytes, ctx.config.utc, ctx.log)};
+    session s{ctx, membership, conversation(ctx.config.max_line_bytes, ctx.config.utc)};
     s.talk.name_peer(peer_for_log(ctx, peer));
     ctx.log.info("Menerima koneksi baru dari {}", s.talk.peer());
 

@@ -7,32 +7,33 @@
 namespace time_server {
 
 // Answers one request into replies_. Returns false when the client quits.
-bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now) {
+bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now,
+                          spdlog::logger& log) {
     const command what = parse_command(request);
     if (what == command::empty) {
         return true;  // like pressing Enter at a shell prompt: no reply, no log line
     }
     // Every other request is logged first, as received, whatever it is
     // (docs/protocol.md). The hot path makes not even a call when quiet.
-    const bool logging = log_.should_log(spdlog::level::info);
+    const bool logging = log.should_log(spdlog::level::info);
     if (logging) {
-        log_.info("Menerima request '{}' dari {}", client_text{request}, peer_);
+        log.info("Menerima request '{}' dari {}", client_text{request}, peer_);
     }
     switch (what) {
     case command::time:
         replies_.append(clock_face_.time_reply(now));
         if (logging) {
-            log_.info("Mengirim waktu '{}' ke {}", clock_face_.format(now), peer_);
+            log.info("Mengirim waktu '{}' ke {}", clock_face_.format(now), peer_);
         }
         return true;
     case command::quit:
-        log_.info("Klien {} meminta untuk keluar.", peer_);
+        log.info("Klien {} meminta untuk keluar.", peer_);
         return false;
     case command::help:
         replies_.append(help_reply);
         return true;
     case command::unknown:
-        log_.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, peer_);
+        log.info("Perintah tidak dikenal '{}' dari {}", client_text{request}, peer_);
         replies_.append(unknown_command_reply);
         return true;
     case command::empty:
@@ -41,28 +42,29 @@ bool conversation::answer(std::string_view request, std::chrono::system_clock::t
     return true;
 }
 
-dispatched conversation::dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now) {
+dispatched conversation::dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now,
+                                        spdlog::logger& log) {
     dispatched result;
     for (;;) {
         const auto next = framer_.next();
         switch (next.state) {
         case line_framer::status::line:
-            if (!answer(next.line, now)) {
+            if (!answer(next.line, now, log)) {
                 result.end = conversation_end::quit;  // what came after QUIT is ignored
                 return result;
             }
             result.answered_a_line = true;
             break;
         case line_framer::status::too_long:
-            log_.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", peer_,
-                      max_line_bytes_, client_text{framer_.peek_unterminated()});
+            log.warn("Baris dari {} terlalu panjang (lebih dari {} byte), koneksi ditutup: '{}'", peer_,
+                     framer_.max_line_bytes(), client_text{framer_.peek_unterminated()});
             replies_.append(line_too_long_reply);
             result.end = conversation_end::line_too_long;
             return result;
         case line_framer::status::need_more:
             if (end_of_stream) {
                 const auto last = framer_.take_unterminated();
-                const bool quit = last && !answer(*last, now);
+                const bool quit = last && !answer(*last, now, log);
                 result.end = quit ? conversation_end::quit : conversation_end::client_closed;
             }
             return result;

@@ -31,10 +31,7 @@ struct dispatched {
 
 class conversation {
 public:
-    // `log` gets the request lines (docs/protocol.md); nothing is formatted
-    // when its level is off.
-    conversation(std::size_t max_line_bytes, bool utc, spdlog::logger& log)
-        : framer_(max_line_bytes), clock_face_(utc), log_(log), max_line_bytes_(max_line_bytes) {}
+    conversation(std::size_t max_line_bytes, bool utc) : framer_(max_line_bytes), clock_face_(utc) {}
 
     // Where the session reads to (prepare(), commit()).
     line_framer& framer() { return framer_; }
@@ -50,18 +47,19 @@ public:
     // Answers every complete line read so far into replies(). At the end of
     // the client's stream the unterminated last line counts too, and the
     // conversation ends. `now` is one clock read for all the lines of one
-    // read: they arrived together.
-    dispatched dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now);
+    // read: they arrived together. `log` gets the request lines
+    // (docs/protocol.md); nothing is formatted when its level is off. (A
+    // parameter, not a member: every idle session keeps a conversation, and
+    // the session has the log already.)
+    dispatched dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now, spdlog::logger& log);
 
 private:
-    bool answer(std::string_view request, std::chrono::system_clock::time_point now);
+    bool answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log);
 
     line_framer framer_;      // bytes read but not yet dispatched
     time_of_day clock_face_;  // "JAM hh:mm:ss\r\n", formatted once per second
     std::string replies_;     // answers to the lines of one read
     std::string peer_;        // empty when nothing is logged
-    spdlog::logger& log_;
-    std::size_t max_line_bytes_;
 };
 
 }  // namespace time_server

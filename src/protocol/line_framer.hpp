@@ -42,6 +42,7 @@ public:
 
     std::size_t buffered_bytes() const { return end_ - begin_; }
     std::size_t capacity() const { return buffer_.size(); }
+    std::size_t max_line_bytes() const { return limit_ - 1; }
 
 private:
     // 32-bit offsets (a line is at most 1 MiB, see --max-line): every idle

@@ -196,7 +196,7 @@ outcome drive(const scenario& s) {
     sink->messages.clear();
 
     const std::size_t limit = s.max_line + 1;  // a full line and its LF
-    conversation talk(s.max_line, true, log);
+    conversation talk(s.max_line, true);
     talk.name_peer(std::string(peer_name));
     auto& framer = talk.framer();
     outcome out;
@@ -232,7 +232,7 @@ outcome drive(const scenario& s) {
         framer.commit(bytes);
         check_holdings();
         // 2. Dispatch every complete line of that read.
-        const auto result = talk.dispatch_lines(bytes == 0, fixed_now);
+        const auto result = talk.dispatch_lines(bytes == 0, fixed_now, log);
         end = result.end;
         if (end == conversation_end::line_too_long) {
             // As soon as the limit is passed, and not a byte more held.

@@ -27,7 +27,7 @@ struct talk {
     spdlog::logger log{"conversation_test", sink};
     conversation c;
 
-    explicit talk(std::size_t max_line = 1024) : c(max_line, true, log) {
+    explicit talk(std::size_t max_line = 1024) : c(max_line, true) {
         log.set_level(spdlog::level::info);
         log.set_pattern(time_server::log_pattern);
         c.name_peer("('127.0.0.1', 5)");
@@ -43,13 +43,13 @@ struct talk {
             c.framer().commit(n);
             bytes.remove_prefix(n);
             if (!bytes.empty()) {
-                const auto partial = c.dispatch_lines(false, fixed_now);
+                const auto partial = c.dispatch_lines(false, fixed_now, log);
                 if (partial.end != conversation_end::not_yet) {
                     return partial;
                 }
             }
         }
-        return c.dispatch_lines(end_of_stream, fixed_now);
+        return c.dispatch_lines(end_of_stream, fixed_now, log);
     }
 };
 
