@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-tidy.sh - runs clang-tidy 14 with .clang-tidy over src/*.cpp (and the
+# run-tidy.sh - runs clang-tidy 14 with .clang-tidy over src/**/*.cpp (and the
 # src/ headers they include); any finding fails the run (WarningsAsErrors).
 # Usage: scripts/run-tidy.sh [BUILD_DIR]
 #   BUILD_DIR holds a compile_commands.json from a clang build; without one the

@@ -53,7 +53,7 @@ ending ending_of(conversation_end end) {
 struct session {
     server_context& ctx;
     session_registry::entry& membership;
-    conversation talk;  // the protocol: framer, clock face, replies, no I/O
+    conversation talk;   // the protocol: framer, clock face, replies, no I/O
     error_code error{};  // what ended the session, with ending::io_error
 };
 
@@ -160,7 +160,8 @@ void log_ending(const session& s, ending end) {
     case ending::closed_by_server:
         if (s.membership.reason() == close_reason::idle_timeout) {
             const std::chrono::duration<double> timeout = s.ctx.config.idle_timeout;
-            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", s.talk.peer(), timeout.count());
+            log.warn("Koneksi dengan {} tidak aktif selama {:g} detik, koneksi ditutup.", s.talk.peer(),
+                     timeout.count());
         } else {
             log.info("Koneksi dengan {} ditutup karena server berhenti.", s.talk.peer());
         }
@@ -214,8 +215,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     ctx.log.info("Koneksi dengan {} telah ditutup.", s.talk.peer());
 }
 
-session_task<void> serve_proxied_client(session_socket socket, tcp::endpoint connection_peer,
-                                        server_context& ctx) {
+session_task<void> serve_proxied_client(session_socket socket, tcp::endpoint connection_peer, server_context& ctx) {
     std::optional<tcp::endpoint> client;
     {
         // Registered while the header is read, so that its deadline and a

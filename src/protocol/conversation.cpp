@@ -7,8 +7,7 @@
 namespace time_server {
 
 // Answers one request into replies_. Returns false when the client quits.
-bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now,
-                          spdlog::logger& log) {
+bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log) {
     const command what = parse_command(request);
     if (what == command::empty) {
         return true;  // like pressing Enter at a shell prompt: no reply, no log line

@@ -33,7 +33,6 @@ public:
     // until the next prepare().
     result next();
 
-
     // At end of stream: the unterminated last line, if any bytes are left.
     std::optional<std::string_view> take_unterminated();
 

@@ -21,7 +21,6 @@ struct client_text {
     std::string_view bytes;
 };
 
-
 // "('127.0.0.1', 54321)" like the Python original's address tuple; an
 // IPv4-mapped IPv6 peer (a v4 client of a "::" listener) is written as IPv4.
 std::string describe_peer(const tcp_endpoint& peer);

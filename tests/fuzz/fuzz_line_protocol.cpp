@@ -253,8 +253,8 @@ outcome drive(const scenario& s) {
         check(std::ranges::all_of(message, is_printable_ascii), "a log line with a non-printable byte");
         if (message.starts_with(request_prefix)) {
             check(message.ends_with(request_suffix), "request log line without its peer");
-            out.logged.emplace_back(message.substr(request_prefix.size(), message.size() - request_prefix.size() -
-                                                                               request_suffix.size()));
+            out.logged.emplace_back(
+                message.substr(request_prefix.size(), message.size() - request_prefix.size() - request_suffix.size()));
         }
     }
     return out;

@@ -1,7 +1,7 @@
 // log_text_test.cpp - how client bytes and peers appear in the log: nothing a
 // client sends can put a raw control byte, an ANSI escape or a fake line there.
-#include "escaped.hpp"
 #include "log_text.hpp"
+#include "escaped.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
