@@ -1,7 +1,9 @@
 // first_server_test.cpp - examples/first_server.cpp as a user runs it: the built
 // binary started on port 0, real loopback sockets, docs/protocol.md's contract
-// for TIME, QUIT, unknown commands, framing and signals. Self-contained (POSIX
-// only): the example links nothing of src/, and neither does its test.
+// for TIME, QUIT, unknown commands, framing and signals. The example links
+// nothing of src/, and neither does its test (only the smoke tests' child_process).
+#include "child_process.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -10,9 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,8 +27,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -77,128 +75,28 @@ bool readable(int fd, steady::time_point deadline) {
     }
 }
 
-// The example binary as a child process: stdout and stderr on pipes, stdin
-// from /dev/null. Killed (SIGKILL) at the end if still running.
+// The example binary as a child process (tests/smoke/child_process.hpp: pipes,
+// default signal dispositions, deadlines; killed at the end if still running).
 class server_process {
 public:
-    explicit server_process(const std::vector<std::string>& args) {
-        std::array<int, 2> out_pipe{};
-        std::array<int, 2> err_pipe{};
-        REQUIRE(::pipe2(out_pipe.data(), O_CLOEXEC) == 0);
-        REQUIRE(::pipe2(err_pipe.data(), O_CLOEXEC) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-        // Default dispositions and an empty mask for the child, whatever Catch2
-        // has set up in this process for SIGINT, SIGTERM and SIGPIPE.
-        posix_spawnattr_t attributes;
-        posix_spawnattr_init(&attributes);
-        sigset_t defaults;
-        sigemptyset(&defaults);
-        for (const int signal_number : {SIGINT, SIGTERM, SIGPIPE}) {
-            sigaddset(&defaults, signal_number);
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults);
-        sigset_t none;
-        sigemptyset(&none);
-        posix_spawnattr_setsigmask(&attributes, &none);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-        std::vector<std::string> argv_strings{FIRST_SERVER_BINARY};
-        argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& arg : argv_strings) {
-            argv.push_back(arg.data());
-        }
-        argv.push_back(nullptr);
-        const int error = ::posix_spawn(&pid_, FIRST_SERVER_BINARY, &actions, &attributes, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attributes);
-        ::close(out_pipe[1]);
-        ::close(err_pipe[1]);
-        out_fd_ = out_pipe[0];
-        err_fd_ = err_pipe[0];
-        if (error != 0) {
-            pid_ = -1;
-            FAIL("cannot start " FIRST_SERVER_BINARY ": " << std::strerror(error));
-        }
-    }
-
-    ~server_process() {
-        if (pid_ > 0 && !exit_code_) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-        ::close(out_fd_);
-        ::close(err_fd_);
-    }
-
-    server_process(const server_process&) = delete;
-    server_process& operator=(const server_process&) = delete;
+    explicit server_process(const std::vector<std::string>& args) : child_(FIRST_SERVER_BINARY, args) {}
 
     // The first stdout line (without its LF), or nothing if none comes in time.
     std::optional<std::string> first_line() {
-        const auto deadline = steady::now() + io_timeout;
-        std::string text;
-        while (text.find('\n') == std::string::npos) {
-            std::array<char, 256> chunk{};
-            if (!readable(out_fd_, deadline)) {
-                return std::nullopt;
-            }
-            const auto n = ::read(out_fd_, chunk.data(), chunk.size());
-            if (n <= 0) {
-                return std::nullopt;
-            }
-            text.append(chunk.data(), static_cast<std::size_t>(n));
-        }
-        return text.substr(0, text.find('\n'));
+        return child_.next_stdout_line(std::chrono::duration_cast<std::chrono::milliseconds>(io_timeout));
     }
 
-    // Whatever the child wrote to stderr, up to EOF (call once it has exited).
-    std::string stderr_text() {
-        std::string text;
-        std::array<char, 256> chunk{};
-        while (readable(err_fd_, steady::now() + io_timeout)) {
-            const auto n = ::read(err_fd_, chunk.data(), chunk.size());
-            if (n <= 0) {
-                break;
-            }
-            text.append(chunk.data(), static_cast<std::size_t>(n));
-        }
-        return text;
-    }
+    // Whatever the child wrote to stderr (complete once wait_exit() saw it end).
+    std::string stderr_text() const { return child_.stderr_text(); }
 
-    void send_signal(int signal_number) {
-        REQUIRE(pid_ > 0);
-        REQUIRE(!exit_code_);
-        REQUIRE(::kill(pid_, signal_number) == 0);
-    }
+    void send_signal(int signal_number) { child_.send_signal(signal_number); }
 
     // The exit code (128 + the signal's number if a signal ended it), or
     // nothing if the child is still running after `timeout`.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-        const auto deadline = steady::now() + timeout;
-        while (!exit_code_) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            } else if (steady::now() >= deadline) {
-                break;
-            } else {
-                std::this_thread::sleep_for(5ms);
-            }
-        }
-        return exit_code_;
-    }
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return child_.wait_exit(timeout); }
 
 private:
-    pid_t pid_ = -1;
-    int out_fd_ = -1;
-    int err_fd_ = -1;
-    std::optional<int> exit_code_;
+    smoke::child_process child_;
 };
 
 // `first_server 0`, up and listening: its first stdout line names the port.
