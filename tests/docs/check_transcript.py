@@ -48,7 +48,11 @@ TELNET_OWN = re.compile(
     r"^(?:Trying \S+\.\.\.|Connected to \S+\.|Escape character is '.*'\.|Connection closed by foreign host\.)$")
 # Where localhost also names ::1, telnet may try it first and fail: those lines
 # come from the name lookup, not from the server, and are not in the README.
+# Debian 12's telnet names the address in its failure line ("telnet: connect to
+# address ::1: Connection refused"); Debian 13's does not ("Connection failed:
+# Connection refused"), so the line right after "Trying ::1..." goes too.
 TELNET_IPV6_ATTEMPT = re.compile(r"^(?:Trying ::1\.\.\.|telnet: .*::1.*)$")
+TELNET_FAILED_ATTEMPT = re.compile(r"^(?:telnet: connect to address .*|Connection failed: .*)$")
 
 
 class Failure(Exception):
@@ -158,7 +162,15 @@ class pty_session:
         os.close(slave)
 
     def lines(self):
-        return [line for line in terminal_lines(self.output) if not TELNET_IPV6_ATTEMPT.match(line)]
+        kept = []
+        after_ipv6_attempt = False
+        for line in terminal_lines(self.output):
+            if TELNET_IPV6_ATTEMPT.match(line) or (after_ipv6_attempt and TELNET_FAILED_ATTEMPT.match(line)):
+                after_ipv6_attempt = TELNET_IPV6_ATTEMPT.match(line) is not None
+                continue
+            after_ipv6_attempt = False
+            kept.append(line)
+        return kept
 
     def type(self, line):
         os.write(self.master, line.encode() + b"\n")
