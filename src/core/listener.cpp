@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <optional>
 
 namespace time_server {
 
@@ -25,6 +26,18 @@ bool is_out_of_descriptors(const boost::system::error_code& error) {
            || error == boost::system::errc::too_many_files_open_in_system  // ENFILE
            || error == net::error::no_buffer_space                         // ENOBUFS
            || error == net::error::no_memory;                              // ENOMEM
+}
+
+// Errors that belong to one connection, not to the listening socket: Linux's
+// accept(2) passes a new connection's pending network error on, and says to
+// retry as for EAGAIN. The next accept may well succeed.
+bool is_one_connections_error(const boost::system::error_code& error) {
+    namespace errc = boost::system::errc;
+    return error == net::error::connection_aborted || error == errc::protocol_error ||
+           error == errc::no_protocol_option || error == net::error::host_unreachable ||
+           error == net::error::network_down || error == net::error::network_unreachable ||
+           error == errc::operation_not_supported || error == errc::operation_not_permitted ||
+           error == errc::interrupted || error == errc::timed_out;
 }
 
 // Starts a session's coroutine as a handler of its own on the io_context. A
@@ -55,8 +68,8 @@ void report_unexpected_exit::operator()(const std::exception_ptr& failure) const
     }
 }
 
-void stop_when_accepting_ends::operator()(const std::exception_ptr& failure) const {
-    if (!failure) {
+void stop_when_accepting_ends::operator()(const std::exception_ptr& failure, accept_end end) const {
+    if (!failure && end == accept_end::stopped) {
         return;  // stop() closed the acceptor: the normal end
     }
     report_unexpected_exit{log}(failure);
@@ -64,9 +77,11 @@ void stop_when_accepting_ends::operator()(const std::exception_ptr& failure) con
     stop_server();
 }
 
-control_task<void> accept_clients(control_acceptor& acceptor, session_executor sessions, server_context& ctx) {
+control_task<accept_end> accept_clients(control_acceptor& acceptor, session_executor sessions, server_context& ctx) {
+    using clock = std::chrono::steady_clock;
     control_timer backoff(acceptor.get_executor());
     bool out_of_descriptors = false;
+    std::optional<clock::time_point> failing_since;  // a listening socket's error, and since when
     for (;;) {
         tcp::endpoint peer;
         // The client's socket is bound to the io_context's executor: any
@@ -76,18 +91,36 @@ control_task<void> accept_clients(control_acceptor& acceptor, session_executor s
         // acceptor's strand (control_).
         auto [error, socket] = co_await acceptor.async_accept(sessions, peer, use_tuple);
         if (!acceptor.is_open()) {
-            co_return;  // server::stop() closed it
+            co_return accept_end::stopped;  // server::stop() closed it
+        }
+        if (error) {
+            ctx.metrics.accept_error();
         }
         if (error == net::error::connection_aborted) {
             continue;  // the client gave up while queued; nothing to serve
         }
+        if (error && is_one_connections_error(error)) {
+            ctx.log.warn("Gagal menerima koneksi: {}", error.message());
+            continue;  // that connection is gone; the next one may be fine
+        }
         if (error) {
-            if (!is_out_of_descriptors(error)) {
-                ctx.log.warn("Gagal menerima koneksi: {}", error.message());
-            } else if (!out_of_descriptors) {
-                out_of_descriptors = true;  // one line per episode, not one per retry
-                ctx.log.warn("Kehabisan file descriptor saat menerima koneksi ({}); mencoba lagi setiap {} ms.",
-                             error.message(), accept_backoff.count());
+            if (is_out_of_descriptors(error)) {
+                if (!out_of_descriptors) {
+                    out_of_descriptors = true;  // one line per episode, not one per retry
+                    ctx.log.warn("Kehabisan file descriptor saat menerima koneksi ({}); mencoba lagi setiap {} ms.",
+                                 error.message(), accept_backoff.count());
+                }
+            } else if (!failing_since) {
+                // The listening socket itself fails. Retried for a bounded
+                // time, one line now and one at the end, not one per retry.
+                failing_since = clock::now();
+                const std::chrono::duration<double> limit = ctx.config.accept_failure_limit;
+                ctx.log.warn("Gagal menerima koneksi: {}; server berhenti bila berlanjut {:g} detik.",
+                             error.message(), limit.count());
+            } else if (clock::now() - *failing_since >= ctx.config.accept_failure_limit) {
+                const std::chrono::duration<double> limit = ctx.config.accept_failure_limit;
+                ctx.log.error("Gagal menerima koneksi selama {:g} detik: {}", limit.count(), error.message());
+                co_return accept_end::failed;
             }
             backoff.expires_after(accept_backoff);
             // Suspends the accept loop only; sessions go on meanwhile.
@@ -96,6 +129,8 @@ control_task<void> accept_clients(control_acceptor& acceptor, session_executor s
             co_await backoff.async_wait(use_tuple);
             continue;
         }
+        failing_since.reset();
+        ctx.metrics.connection_accepted();
         if (out_of_descriptors) {
             out_of_descriptors = false;
             ctx.log.info("Menerima koneksi lagi setelah kehabisan file descriptor.");
@@ -113,6 +148,7 @@ control_task<void> accept_clients(control_acceptor& acceptor, session_executor s
         }
 
         if (!ctx.registry.try_admit()) {
+            ctx.metrics.connection_refused();
             start_on(sessions, refuse_client(std::move(socket), peer, ctx), ctx);
         } else if (ctx.config.proxy_protocol) {
             start_on(sessions, serve_proxied_client(std::move(socket), peer, ctx), ctx);

@@ -2,6 +2,7 @@
 // byte of the client's own data is taken from the socket with it.
 #include "proxy_header_reader.hpp"
 
+#include "lingering_close.hpp"
 #include "log_text.hpp"
 #include "proxy_header.hpp"
 
@@ -30,8 +31,11 @@ auto peek_some(session_socket& socket, std::span<char> space) {
 session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& socket,
                                                              session_registry::entry& membership,
                                                              tcp::endpoint connection_peer, server_context& ctx) {
-    // The watchdog ends a connection whose header is still incomplete then.
-    membership.expire_within(ctx.config.proxy_header_timeout);
+    // The watchdog ends a connection whose header is still incomplete then:
+    // the header's own deadline, not the idle timeout, which starts once the
+    // header is complete (a load balancer may hold a connection before it
+    // writes the header, whatever the server's idle timeout).
+    membership.replace_deadline_within(ctx.config.proxy_header_timeout);
     // A bad header is logged with the connection's own peer: the load
     // balancer, or whoever reached the server around it.
     const std::string real_peer = describe_peer(connection_peer);
@@ -57,11 +61,11 @@ session_task<std::optional<tcp::endpoint>> read_proxy_header(session_socket& soc
         }
         const auto result = parse_proxy_header({header.data(), have + peeked});
         if (result.state == proxy_header_result::status::malformed) {
-            // Take the peeked bytes, so that the close is a FIN, not the
-            // reset the kernel sends for unread data.
-            error_code ignored;
-            socket.receive(net::buffer(header.data() + have, peeked), 0, ignored);
             ctx.log.warn("Header PROXY dari {} tidak valid ({}), koneksi ditutup.", real_peer, result.reason);
+            // Whatever the sender wrote after the bad bytes is still unread:
+            // closing now would send a reset. A FIN, then drain, as for a
+            // client that sent too long a line.
+            co_await linger_before_close(socket, membership);
             co_return std::nullopt;
         }
         // Take from the socket what belongs to the header: everything peeked

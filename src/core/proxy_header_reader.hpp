@@ -15,9 +15,10 @@ namespace time_server {
 // Reads the header and nothing after it. Returns the client's address as the
 // header gives it (the connection's own peer for PROXY UNKNOWN and v2 LOCAL),
 // or nothing when the header is missing, malformed, over the size limit or not
-// complete within config.proxy_header_timeout: that is logged once, as a
-// warning naming the connection's own peer, and the caller closes without a
-// reply.
+// complete within config.proxy_header_timeout (its own deadline, whatever the
+// idle timeout): that is logged once, as a warning naming the connection's own
+// peer, and the caller closes without a reply. A malformed header is followed
+// by a lingering close (lingering_close.hpp) before this returns.
 session_task<std::optional<boost::asio::ip::tcp::endpoint>> read_proxy_header(
     session_socket& socket, session_registry::entry& membership, boost::asio::ip::tcp::endpoint connection_peer,
     server_context& ctx);

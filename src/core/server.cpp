@@ -79,7 +79,7 @@ server::server(net::io_context& io, server_config config, std::shared_ptr<spdlog
       log_(std::move(log)),
       clock_(std::move(clock)),
       registry_(config_.max_connections, config_.idle_timeout),
-      context_{config_, *log_, clock_, registry_},
+      context_{config_, *log_, clock_, registry_, metrics_},
       session_executor_(io.get_executor()),
       control_(net::make_strand(io)),
       acceptors_(open_acceptors(control_, config_)),

@@ -4,6 +4,7 @@
 
 #include "config.hpp"
 #include "server_context.hpp"
+#include "server_metrics.hpp"
 #include "session_registry.hpp"
 #include "time_of_day.hpp"
 
@@ -51,11 +52,16 @@ public:
 
     std::size_t session_count() const { return registry_.size(); }
 
+    // What the sessions and the accept loop have counted (a scrape's view).
+    const server_metrics& metrics() const { return metrics_; }
+    const server_config& config() const { return config_; }
+
 private:
     server_config config_;
     std::shared_ptr<spdlog::logger> log_;
     wall_clock clock_;
     session_registry registry_;
+    server_metrics metrics_;
     server_context context_;
     boost::asio::io_context::executor_type session_executor_;
     // The acceptors and the watchdog timer share one strand, so stop() never

@@ -8,13 +8,13 @@
 #include "session.hpp"
 
 #include "conversation.hpp"
+#include "lingering_close.hpp"
 #include "log_text.hpp"
 #include "protocol.hpp"
 #include "proxy_header_reader.hpp"
 
 #include <boost/asio/write.hpp>
 
-#include <array>
 #include <chrono>
 #include <string>
 
@@ -25,10 +25,6 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 
 namespace {
-
-// How long and how much a lingering close reads and drops at most.
-constexpr auto linger_time = std::chrono::milliseconds(500);
-constexpr std::size_t linger_max_bytes = std::size_t{64} * 1024;
 
 // How a session ends: as the conversation ended (the protocol's part), or by
 // the server (idle timeout, stop) or an I/O error. Decides the log line
@@ -91,6 +87,7 @@ ending ended_by(session& s, error_code error) {
 // without a LF does not keep a connection alive.
 ending dispatch_lines(session& s, bool end_of_stream) {
     const auto result = s.talk.dispatch_lines(end_of_stream, s.ctx.clock(), s.ctx.log);
+    s.ctx.metrics.requests_answered(result.requests);
     if (result.end == conversation_end::not_yet && result.answered_a_line) {
         s.membership.touch();
     }
@@ -115,29 +112,7 @@ session_task<error_code> send_replies(session_socket& socket, std::string& repli
             co_return error;
         }
     }
-    replies.clear();  // keeps the capacity: no allocation on the next request
     co_return error_code{};
-}
-
-// Closing a socket that still has unread bytes makes the kernel send a reset,
-// and a client that is still writing (`head -c 5000 /dev/zero | nc`) then
-// never sees the reply it was sent. So, like nginx's lingering close: send
-// FIN, then read and drop what the client still sends until it closes too,
-// for half a second and 64 KiB at most. The watchdog bounds the time: it
-// shuts the connection down, which ends the pending read.
-session_task<void> linger_before_close(session_socket& socket, session_registry::entry& membership) {
-    error_code ignored;
-    socket.shutdown(session_socket::shutdown_send, ignored);
-    membership.expire_within(linger_time);
-    std::array<char, 512> scrap{};
-    for (std::size_t drained = 0; drained < linger_max_bytes;) {
-        // Suspends until the client sends more or closes, or the watchdog shuts us down.
-        auto [error, bytes] = co_await socket.async_read_some(net::buffer(scrap), use_tuple);
-        if (error) {
-            break;
-        }
-        drained += bytes;
-    }
 }
 
 bool client_may_still_send(const session_socket& socket, const session& s, ending end) {
@@ -146,6 +121,24 @@ bool client_may_still_send(const session_socket& socket, const session& s, endin
     }
     error_code error;
     return end == ending::quit && (s.talk.framer().buffered_bytes() > 0 || socket.available(error) > 0);
+}
+
+// The metric's name for how the session ended.
+session_end metric_of(const session& s, ending end) {
+    switch (end) {
+    case ending::quit:
+        return session_end::quit;
+    case ending::client_closed:
+        return session_end::client_closed;
+    case ending::line_too_long:
+        return session_end::line_too_long;
+    case ending::io_error:
+        return session_end::io_error;
+    case ending::closed_by_server:
+    case ending::not_yet:
+        break;
+    }
+    return s.membership.reason() == close_reason::idle_timeout ? session_end::idle_timeout : session_end::server_stop;
 }
 
 void log_ending(const session& s, ending end) {
@@ -201,6 +194,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
         // a function call; suspends only if the client stopped reading.
         if (!s.talk.replies().empty()) {
             const error_code write_error = co_await send_replies(socket, s.talk.replies());
+            s.talk.replies_sent();
             if (write_error) {
                 end = ended_by(s, write_error);
             }
@@ -208,6 +202,7 @@ session_task<void> serve_client(session_socket socket, tcp::endpoint peer, serve
     }
 
     log_ending(s, end);
+    ctx.metrics.session_ended(metric_of(s, end));
     if (client_may_still_send(socket, s, end)) {
         co_await linger_before_close(socket, membership);  // at most 0.5 s
     }
@@ -225,7 +220,10 @@ session_task<void> serve_proxied_client(session_socket socket, tcp::endpoint con
         // names the client, who is the peer from now on, the log included.
         client = co_await read_proxy_header(socket, membership, connection_peer, ctx);
         if (!client) {
-            membership.close(socket);  // no reply: a bad header was logged
+            // No reply: the reader logged why, and lingered if the sender may still be sending.
+            const bool stopping = membership.reason() == close_reason::shutdown;
+            ctx.metrics.session_ended(stopping ? session_end::server_stop : session_end::proxy_header);
+            membership.close(socket);
             co_return;
         }
         membership.hand_over_admission();  // to serve_client's entry
@@ -243,9 +241,11 @@ session_task<void> refuse_client(session_socket socket, tcp::endpoint peer, serv
     // If the write fails, the client is gone anyway.
     std::string reply(server_busy_reply);
     const error_code error = co_await send_replies(socket, reply);
-    if (!error) {
-        // A client that is still writing would otherwise get a reset instead
-        // of the reply.
+    // A client that has sent something would get a reset instead of the reply
+    // if the socket closed with its bytes unread; one that sent nothing gets
+    // the reply and a FIN at once, and costs no descriptor meanwhile.
+    error_code ignored;
+    if (!error && socket.available(ignored) > 0) {
         co_await linger_before_close(socket, membership);
     }
     membership.close(socket);

@@ -80,12 +80,24 @@ session_registry::entry::entry(session_registry& registry, session_socket& socke
     }
 }
 
+namespace {
+
+// The watchdog sees a deadline up to one sweep period late.
+session_registry::clock::rep deadline_within(session_registry::clock::duration time) {
+    return (session_registry::clock::now() + time - session_registry::max_sweep_period).time_since_epoch().count();
+}
+
+}  // namespace
+
 void session_registry::entry::expire_within(clock::duration time) {
-    // The watchdog sees the deadline up to one sweep period late.
-    const auto deadline = (clock::now() + time - max_sweep_period).time_since_epoch().count();
+    const auto deadline = deadline_within(time);
     if (deadline < deadline_.load(relaxed)) {
         deadline_.store(deadline, relaxed);
     }
+}
+
+void session_registry::entry::replace_deadline_within(clock::duration time) {
+    deadline_.store(deadline_within(time), relaxed);
 }
 
 void session_registry::entry::leave() {

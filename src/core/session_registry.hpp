@@ -94,8 +94,13 @@ public:
     void touch() { deadline_.store((clock::now() + registry_.idle_timeout_).time_since_epoch().count(), relaxed); }
 
     // Be ended by the watchdog within `time` at the latest (a lingering
-    // close), and not more than max_sweep_period earlier.
+    // close), and not more than max_sweep_period earlier. Only ever brings
+    // the deadline closer.
     void expire_within(clock::duration time);
+
+    // The same, but in place of the idle timeout, even if that is shorter: a
+    // deadline of its own (the PROXY header's), until the next touch().
+    void replace_deadline_within(clock::duration time);
 
     // The admission goes to the entry that the session registers next, and
     // this one, when destroyed, leaves the count alone: a PROXY connection

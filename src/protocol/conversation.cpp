@@ -7,11 +7,13 @@
 namespace time_server {
 
 // Answers one request into replies_. Returns false when the client quits.
-bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log) {
+bool conversation::answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log,
+                          command_tally& tally) {
     const command what = parse_command(request);
     if (what == command::empty) {
         return true;  // like pressing Enter at a shell prompt: no reply, no log line
     }
+    tally.count(what);
     // Every other request is logged first, as received, whatever it is
     // (docs/protocol.md). The hot path makes not even a call when quiet.
     const bool logging = log.should_log(spdlog::level::info);
@@ -41,6 +43,14 @@ bool conversation::answer(std::string_view request, std::chrono::system_clock::t
     return true;
 }
 
+void conversation::replies_sent() {
+    if (replies_.capacity() > replies_kept_capacity) {
+        std::string().swap(replies_);
+    } else {
+        replies_.clear();
+    }
+}
+
 dispatched conversation::dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now,
                                         spdlog::logger& log) {
     dispatched result;
@@ -48,7 +58,7 @@ dispatched conversation::dispatch_lines(bool end_of_stream, std::chrono::system_
         const auto next = framer_.next();
         switch (next.state) {
         case line_framer::status::line:
-            if (!answer(next.line, now, log)) {
+            if (!answer(next.line, now, log, result.requests)) {
                 result.end = conversation_end::quit;  // what came after QUIT is ignored
                 return result;
             }
@@ -63,7 +73,7 @@ dispatched conversation::dispatch_lines(bool end_of_stream, std::chrono::system_
         case line_framer::status::need_more:
             if (end_of_stream) {
                 const auto last = framer_.take_unterminated();
-                const bool quit = last && !answer(*last, now, log);
+                const bool quit = last && !answer(*last, now, log, result.requests);
                 result.end = quit ? conversation_end::quit : conversation_end::client_closed;
             }
             return result;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "line_framer.hpp"
+#include "protocol.hpp"
 #include "time_of_day.hpp"
 
 #include <spdlog/logger.h>
@@ -27,6 +28,7 @@ enum class conversation_end {
 struct dispatched {
     conversation_end end = conversation_end::not_yet;
     bool answered_a_line = false;  // a complete line, not a trickle of bytes: restarts the idle clock
+    command_tally requests;        // what the lines asked for, for the metrics
 };
 
 class conversation {
@@ -37,8 +39,15 @@ public:
     line_framer& framer() { return framer_; }
     const line_framer& framer() const { return framer_; }
 
-    // The answers of one dispatch, sent in one write; the session clears it.
+    // The answers of one dispatch, sent in one write.
     std::string& replies() { return replies_; }
+
+    // After the replies are sent. The capacity stays for the next request (no
+    // allocation), unless a burst grew it past what a few pipelined lines
+    // need: then it goes, and one burst does not pin memory for the rest of
+    // a long session.
+    void replies_sent();
+    static constexpr std::size_t replies_kept_capacity = 4096;
 
     // How the client is named in the log: "('127.0.0.1', 54321)".
     void name_peer(std::string peer) { peer_ = std::move(peer); }
@@ -54,7 +63,8 @@ public:
     dispatched dispatch_lines(bool end_of_stream, std::chrono::system_clock::time_point now, spdlog::logger& log);
 
 private:
-    bool answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log);
+    bool answer(std::string_view request, std::chrono::system_clock::time_point now, spdlog::logger& log,
+                command_tally& tally);
 
     line_framer framer_;      // bytes read but not yet dispatched
     time_of_day clock_face_;  // "JAM hh:mm:ss\r\n", formatted once per second

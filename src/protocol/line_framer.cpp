@@ -27,6 +27,11 @@ line_framer::line_framer(std::size_t max_line_bytes)
 std::span<char> line_framer::prepare() {
     if (begin_ == end_) {
         begin_ = scanned_ = end_ = 0;
+        if (buffer_.size() > kept_capacity) {
+            // Drained after a burst that grew it: give the memory back
+            // rather than pin up to --max-line bytes for the session's life.
+            std::vector<char>(std::min<std::size_t>(initial_capacity, limit_)).swap(buffer_);
+        }
     } else if (begin_ > 0) {
         // Move the partial line to the front so the free space is contiguous.
         std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);

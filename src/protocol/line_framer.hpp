@@ -25,7 +25,8 @@ public:
 
     // Free space to read into; never empty while next() answers need_more.
     // The buffer starts small and grows (up to max_line + 1 bytes) only when a
-    // read filled it, so an idle connection holds little memory.
+    // read filled it, so an idle connection holds little memory; once every
+    // byte is dispatched, a buffer grown past kept_capacity shrinks back.
     std::span<char> prepare();
     void commit(std::size_t bytes_read);
 
@@ -42,6 +43,11 @@ public:
     std::size_t buffered_bytes() const { return end_ - begin_; }
     std::size_t capacity() const { return buffer_.size(); }
     std::size_t max_line_bytes() const { return limit_ - 1; }
+
+    // What a framer keeps once drained: enough for the default --max-line
+    // (1024) and a few pipelined requests, so the usual session never shrinks
+    // and regrows.
+    static constexpr std::size_t kept_capacity = 4096;
 
 private:
     // 32-bit offsets (a line is at most 1 MiB, see --max-line): every idle

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,32 @@ inline constexpr auto command_words = std::to_array<std::pair<std::string_view, 
 // both). Spaces and tabs around it are ignored and case does not matter; any
 // other byte, a stray CR or a form feed too, makes it unknown.
 command parse_command(std::string_view line);
+
+// How many requests of each kind one dispatch answered, for the metrics
+// (core/server_metrics.hpp): TIME, QUIT, HELP, unknown, in that order. An empty
+// line is not a request and is not counted.
+struct command_tally {
+    std::array<std::uint32_t, 4> counts{};
+
+    void count(command what) {
+        switch (what) {
+        case command::time:
+            ++counts[0];
+            break;
+        case command::quit:
+            ++counts[1];
+            break;
+        case command::help:
+            ++counts[2];
+            break;
+        case command::unknown:
+            ++counts[3];
+            break;
+        case command::empty:
+            break;
+        }
+    }
+};
 
 inline constexpr std::string_view help_reply = "BANTUAN: TIME, QUIT, HELP\r\n";
 inline constexpr std::string_view unknown_command_reply = "ERROR: Perintah tidak dikenal.\r\n";

@@ -37,7 +37,7 @@ TEST_CASE("an accept loop that ends by an exception stops the server, and says s
     int stops = 0;
     const time_server::stop_when_accepting_ends handler{captured.log, [&stops] { ++stops; }};
 
-    handler(std::make_exception_ptr(std::runtime_error("boom")));
+    handler(std::make_exception_ptr(std::runtime_error("boom")), time_server::accept_end::stopped);
     CHECK(stops == 1);
     CHECK_THAT(captured.text.str(), Catch::Contains("boom"));
     CHECK_THAT(captured.text.str(), Catch::Contains("Server tidak dapat menerima koneksi lagi, server berhenti."));
@@ -47,9 +47,19 @@ TEST_CASE("an accept loop that ends normally stops nothing", "[unit][listener]")
     captured_log captured;
     int stops = 0;
     const time_server::stop_when_accepting_ends handler{captured.log, [&stops] { ++stops; }};
-    handler(nullptr);
+    handler(nullptr, time_server::accept_end::stopped);
     CHECK(stops == 0);
     CHECK(captured.text.str().empty());
+}
+
+TEST_CASE("an accept loop that gave up on a failing listening socket stops the server, and says so",
+          "[unit][listener]") {
+    captured_log captured;
+    int stops = 0;
+    const time_server::stop_when_accepting_ends handler{captured.log, [&stops] { ++stops; }};
+    handler(nullptr, time_server::accept_end::failed);
+    CHECK(stops == 1);
+    CHECK_THAT(captured.text.str(), Catch::Contains("Server tidak dapat menerima koneksi lagi, server berhenti."));
 }
 
 }  // namespace
