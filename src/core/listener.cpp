@@ -93,11 +93,11 @@ control_task<accept_end> accept_clients(control_acceptor& acceptor, session_exec
         if (!acceptor.is_open()) {
             co_return accept_end::stopped;  // server::stop() closed it
         }
+        if (error == net::error::connection_aborted) {
+            continue;  // the client gave up while queued: not the server's error
+        }
         if (error) {
             ctx.metrics.accept_error();
-        }
-        if (error == net::error::connection_aborted) {
-            continue;  // the client gave up while queued; nothing to serve
         }
         if (error && is_one_connections_error(error)) {
             ctx.log.warn("Gagal menerima koneksi: {}", error.message());

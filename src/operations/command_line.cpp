@@ -87,6 +87,8 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
     server_config config;
     config.threads = std::max(1U, std::thread::hardware_concurrency());
     double idle_timeout_seconds = std::chrono::duration<double>(config.idle_timeout).count();
+    double proxy_header_timeout_seconds = std::chrono::duration<double>(config.proxy_header_timeout).count();
+    std::uint16_t metrics_port = 0;
     std::string log_level = "info";
 
     CLI::App app("A TCP time server: answers TIME with JAM hh:mm:ss (see docs/protocol.md).", "time_server");
@@ -121,6 +123,18 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
     app.add_flag("--reuse-port", config.reuse_port, "set SO_REUSEPORT, so that several processes can serve one port");
     app.add_flag("--proxy-protocol", config.proxy_protocol,
                  "every connection starts with a PROXY protocol v1 or v2 header (HAProxy's send-proxy)");
+    app.add_option("--proxy-header-timeout", proxy_header_timeout_seconds,
+                   "seconds a --proxy-protocol connection has to send its header, whatever --idle-timeout says")
+        ->check(finite_number)
+        ->check(CLI::Range(0.001, 31'536'000.0))
+        ->capture_default_str();
+    app.add_option("--metrics-port", metrics_port,
+                   "serve Prometheus metrics over HTTP at /metrics on this port (0: any free port; off when absent)")
+        ->transform(decimal_digits);
+    app.add_option("--metrics-bind", config.metrics_bind_address,
+                   "IPv4 or IPv6 address the metrics endpoint listens on")
+        ->check(ip_address)
+        ->capture_default_str();
 
     if (const auto exit_code = parse_flags(app, argc, argv, out, err)) {
         return *exit_code;
@@ -128,7 +142,17 @@ std::variant<server_config, int> parse_command_line(int argc, const char* const*
 
     config.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::duration<double>(idle_timeout_seconds));
+    config.proxy_header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(proxy_header_timeout_seconds));
     config.log_level = *parse_log_level(log_level);
+    if (app.count("--metrics-port") > 0) {
+        config.metrics_port = metrics_port;
+    }
+    for (const char* flag : {"--port", "--bind", "--reuse-port"}) {
+        if (app.count(flag) > 0) {
+            config.listen_flags_given.emplace_back(flag);
+        }
+    }
     return config;
 }
 
