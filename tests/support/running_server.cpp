@@ -46,6 +46,10 @@ bool running_server::wait_for_session_count(std::size_t count, std::chrono::mill
     return wait_until([&] { return server_->session_count() == count; }, timeout);
 }
 
+bool running_server::wait_until_finished(std::chrono::milliseconds timeout) const {
+    return wait_until([&] { return threads_finished_.load() == threads_.size(); }, timeout);
+}
+
 std::chrono::milliseconds running_server::stop_and_join(std::chrono::milliseconds limit) {
     const auto started = std::chrono::steady_clock::now();
     server_->stop();

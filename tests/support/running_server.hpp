@@ -44,6 +44,14 @@ public:
     log_capture_sink& log() const { return *sink_; }
     const time_server::server_config& config() const { return config_; }
     std::size_t session_count() const { return server_->session_count(); }
+    const time_server::server_metrics& metrics() const { return server_->metrics(); }
+
+    // Whether the server stopped by itself because its accept loop failed.
+    bool failed() const { return server_->failed(); }
+
+    // Waits for the io_context threads to return without stopping the server
+    // (it stops by itself); false on timeout.
+    bool wait_until_finished(std::chrono::milliseconds timeout) const;
 
     // Polls session_count() until it equals `count`; false on timeout.
     bool wait_for_session_count(std::size_t count, std::chrono::milliseconds timeout = default_timeout) const;
