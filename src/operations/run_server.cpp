@@ -119,7 +119,6 @@ int run_server(const server_config& command_line) {
     server_config config = command_line;
     config.inherited_listeners = take_inherited_listeners();
     const auto log = make_stdout_logger(config.log_level);
-    warn_about_start_up(config, open_file_limit, *log);
     net::io_context io(static_cast<int>(config.threads));
 
     std::optional<server> time_server;
@@ -151,11 +150,7 @@ int run_server(const server_config& command_line) {
     signal_set signals(signal_strand, SIGINT, SIGTERM);
     net::co_spawn(signal_strand, handle_signals(signals, *time_server, *log), report_unexpected_exit{*log});
 
-    if (metrics) {
-        metrics->start();
-        log->info("Metrik Prometheus tersedia di http://{}:{}/metrics", url_host(metrics->local_endpoint()),
-                  metrics->local_endpoint().port());
-    }
+    // The first log line names the port (docs/protocol.md): start() writes it.
     time_server->start([&signals, signal_strand, &metrics] {
         if (metrics) {
             metrics->stop();
@@ -165,6 +160,12 @@ int run_server(const server_config& command_line) {
             signals.cancel(ignored);
         });
     });
+    if (metrics) {
+        metrics->start();
+        log->info("Metrik Prometheus tersedia di http://{}:{}/metrics", url_host(metrics->local_endpoint()),
+                  metrics->local_endpoint().port());
+    }
+    warn_about_start_up(config, open_file_limit, *log);
     {
         std::vector<std::jthread> extra_threads;
         for (unsigned i = 1; i < config.threads; ++i) {

@@ -67,6 +67,37 @@ TEST_CASE("under systemd-socket-activate the server serves the socket it was han
     CHECK_THAT(server.stdout_text(), Catch::Contains(" - Server dihentikan."));
 }
 
+TEST_CASE("under socket activation, --port, --bind and --reuse-port get one warning", "[smoke][deploy]") {
+    std::uint16_t port = 0;
+    {
+        const smoke::port_holder free_port;
+        port = free_port.port();
+    }
+    const std::string address = "127.0.0.1:" + std::to_string(port);
+    child_process server(socket_activate, {"--listen", address, smoke::binary, "--threads", "1", "--port", "45999",
+                                           "--reuse-port"});
+    std::optional<test_client> client;
+    for (int attempt = 0; attempt < 100 && !client; ++attempt) {
+        if (test_client::connect_error(loopback(port)) == 0) {
+            client.emplace(loopback(port));
+        } else {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    INFO("stderr: " << server.stderr_text());
+    REQUIRE(client);
+    CHECK(listening_port(server) == port);  // served the handed socket, not 45999
+    const auto warning = server.wait_stdout_line_containing("Memakai socket dari systemd", exit_timeout);
+    REQUIRE(warning);
+    CHECK_THAT(*warning, Catch::Contains("--port, --reuse-port diabaikan."));
+    client->send("TIME\r\n");
+    smoke::reply_seconds(client->read_line());
+
+    server.send_signal(SIGTERM);
+    REQUIRE(server.wait_exit(exit_timeout));
+    CHECK(smoke::count_occurrences(server.stdout_text(), "Memakai socket dari systemd") == 1);
+}
+
 TEST_CASE("two --reuse-port processes share one port and both take connections", "[smoke][deploy]") {
     child_process first(smoke::binary, {"--port", "0", "--bind", "127.0.0.1", "--threads", "1", "--reuse-port"});
     const auto port = listening_port(first);

@@ -65,6 +65,15 @@ inline bool all_digits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// How many times `needle` occurs in `text`.
+inline std::size_t count_occurrences(std::string_view text, std::string_view needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + needle.size())) {
+        ++count;
+    }
+    return count;
+}
+
 // Reads the port from "Time server berjalan dan mendengarkan di port N...".
 inline std::uint16_t listening_port(child_process& server) {
     const auto first = server.next_stdout_line(exit_timeout);

@@ -72,7 +72,8 @@ TEST_CASE("the binary with --help exits 0 and lists every flag", "[smoke]") {
     CHECK(*code == 0);
     CHECK(help.stderr_text().empty());
     for (const auto* flag : {"--help", "--version", "--port", "--bind", "--threads", "--utc", "--idle-timeout",
-                             "--max-line", "--max-connections", "--log-level"}) {
+                             "--max-line", "--max-connections", "--log-level", "--reuse-port", "--proxy-protocol",
+                             "--proxy-header-timeout", "--metrics-port", "--metrics-bind"}) {
         INFO("missing from --help: " << flag);
         CHECK(help.stdout_text().find(flag) != std::string::npos);
     }
@@ -101,6 +102,10 @@ TEST_CASE("a bad flag exits 2 with one line on stderr and nothing on stdout", "[
         {"--max-connections", "0"},
         {"--idle-timeout", "0"},
         {"--idle-timeout", "-3"},
+        {"--proxy-header-timeout", "0"},
+        {"--metrics-port", "x"},
+        {"--metrics-port", "65536"},
+        {"--metrics-bind", "nope"},
     };
     for (const auto& args : bad) {
         std::string shown;
@@ -115,6 +120,31 @@ TEST_CASE("a bad flag exits 2 with one line on stderr and nothing on stdout", "[
         CHECK(run.stdout_text().empty());
         CHECK(count_lines(run.stderr_text()) == 1);
         CHECK_THAT(run.stderr_text(), Catch::EndsWith("\n"));
+    }
+}
+
+// Past the descriptor limit accept() fails with EMFILE, and clients wait in
+// the backlog instead of being told the server is full: said once, at start-up.
+TEST_CASE("a descriptor limit below --max-connections is one warning at start-up", "[smoke]") {
+    const std::string command = "ulimit -n 200 && exec \"$0\" --port 0 --bind 127.0.0.1 --threads 1 --max-connections \"$1\"";
+    {
+        child_process server("/bin/sh", {"-c", command, binary, "1000"});
+        listening_port(server);
+        const auto warning = server.wait_stdout_line_containing("Batas file descriptor", exit_timeout);
+        INFO("stdout: " << server.stdout_text());
+        REQUIRE(warning);
+        CHECK_THAT(*warning, Catch::Contains("Batas file descriptor 200 lebih kecil dari --max-connections 1000"));
+        CHECK_THAT(*warning, Catch::Contains("LimitNOFILE="));
+        server.send_signal(SIGTERM);
+        REQUIRE(server.wait_exit(exit_timeout));
+        CHECK(smoke::count_occurrences(server.stdout_text(), "Batas file descriptor") == 1);
+    }
+    {
+        child_process server("/bin/sh", {"-c", command, binary, "100"});  // 100 + the server's own fit in 200
+        listening_port(server);
+        server.send_signal(SIGTERM);
+        REQUIRE(server.wait_exit(exit_timeout));
+        CHECK(smoke::count_occurrences(server.stdout_text(), "Batas file descriptor") == 0);
     }
 }
 
