@@ -17,7 +17,8 @@
 #   scripts/setup.sh --test         also what scripts/test.sh needs: Catch2, the distribution's
 #                                   default clang and its libFuzzer runtime, python3, dpkg-dev,
 #                                   systemd and haproxy (the package and deployment tests), valgrind
-#                                   and linux-perf (bench/guard.sh; perf on Debian only), and the
+#                                   and linux-perf (bench/guard.sh; perf on Debian only), prometheus
+#                                   (its server and promtool: tests/metrics, tests/alerts), and the
 #                                   pinned clang-format-14 and clang-tidy-14 where the
 #                                   distribution packages them (Debian 12, Ubuntu 24.04 in
 #                                   universe; not Debian 13, where test.sh skips those checks)
@@ -65,6 +66,9 @@ if ((want_test)); then
     # minbase, container images) lack it.
     packages+=(catch2 clang "${fuzzer_runtime:-libclang-rt-14-dev}" python3 dpkg-dev file systemd haproxy)
     packages+=(telnet netcat-openbsd) # docs.transcript runs the README's session with them
+    # tests/metrics scrapes the server with the distribution's Prometheus;
+    # tests/alerts checks the alert rules with its promtool.
+    packages+=(prometheus)
     # bench/guard.sh: valgrind (callgrind) always; perf for the system calls where the
     # distribution's perf matches any kernel (Ubuntu's is per kernel: the guard then
     # counts no system calls and says so).
