@@ -38,6 +38,9 @@ constexpr auto use_tuple = net::as_tuple(net::deferred);
 constexpr auto drain_time = std::chrono::milliseconds(500);
 constexpr std::size_t drain_max_bytes = std::size_t{64} * 1024;
 
+// How long the accept loop waits after a failed accept.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
 // Beast's parser reports a malformed or over-long request in its own error
 // category; a connection's own errors (reset, timeout) come in others.
 bool is_bad_request(const error_code& error) {
@@ -78,6 +81,7 @@ metrics_endpoint::metrics_endpoint(net::io_context& io, const tcp::endpoint& whe
                                    std::function<std::string()> metrics_text, spdlog::logger& log, limits bounds)
     : strand_(net::make_strand(io)),
       acceptor_(listening_acceptor<acceptor>(strand_, where)),
+      backoff_(strand_),
       metrics_text_(std::move(metrics_text)),
       log_(log),
       limits_(bounds) {}
@@ -91,6 +95,7 @@ void metrics_endpoint::stop() {
         stopped_ = true;
         error_code ignored;
         acceptor_.close(ignored);
+        backoff_.cancel();
         for (stream* connection : connections_) {
             connection->socket().shutdown(tcp::socket::shutdown_both, ignored);
             connection->cancel();
@@ -106,9 +111,13 @@ metrics_endpoint::task<void> metrics_endpoint::accept_scrapers() {
             co_return;
         }
         if (error) {
-            // Out of descriptors, most likely: the TIME port's loop says so;
-            // a scrape can wait for the next interval.
+            // Out of descriptors, most likely (the TIME port's loop says so):
+            // the connection stays queued, and accepting again at once would
+            // spin. A scrape can wait.
             log_.debug("Endpoint metrik gagal menerima koneksi: {}", error.message());
+            backoff_.expires_after(accept_backoff);
+            // Suspends this loop only; stop() cancels the wait.
+            co_await backoff_.async_wait(use_tuple);
             continue;
         }
         if (connections_.size() >= limits_.max_connections) {

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/logger.h>
@@ -54,6 +55,8 @@ private:
     using executor = boost::asio::strand<boost::asio::io_context::executor_type>;
     using acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, executor>;
     using stream = boost::beast::basic_stream<boost::asio::ip::tcp, executor>;
+    using timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                    boost::asio::wait_traits<std::chrono::steady_clock>, executor>;
     template <typename T>
     using task = boost::asio::awaitable<T, executor>;
 
@@ -63,6 +66,7 @@ private:
 
     executor strand_;
     acceptor acceptor_;
+    timer backoff_;  // after a failed accept
     std::function<std::string()> metrics_text_;
     spdlog::logger& log_;
     limits limits_;
