@@ -115,8 +115,8 @@ control_task<accept_end> accept_clients(control_acceptor& acceptor, session_exec
                 // time, one line now and one at the end, not one per retry.
                 failing_since = clock::now();
                 const std::chrono::duration<double> limit = ctx.config.accept_failure_limit;
-                ctx.log.warn("Gagal menerima koneksi: {}; server berhenti bila berlanjut {:g} detik.",
-                             error.message(), limit.count());
+                ctx.log.warn("Gagal menerima koneksi: {}; server berhenti bila berlanjut {:g} detik.", error.message(),
+                             limit.count());
             } else if (clock::now() - *failing_since >= ctx.config.accept_failure_limit) {
                 const std::chrono::duration<double> limit = ctx.config.accept_failure_limit;
                 ctx.log.error("Gagal menerima koneksi selama {:g} detik: {}", limit.count(), error.message());

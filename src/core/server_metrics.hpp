@@ -42,7 +42,7 @@ struct metrics_snapshot {
     std::uint64_t connections_refused = 0;   // of those, the ones turned away (--max-connections)
     std::uint64_t accept_errors = 0;         // failed accepts, each retry counted
     std::array<std::uint64_t, counted_command_labels.size()> requests{};  // by counted_command_labels
-    std::array<std::uint64_t, session_end_count> sessions_ended{};       // by session_end
+    std::array<std::uint64_t, session_end_count> sessions_ended{};        // by session_end
 };
 
 class server_metrics {
@@ -50,7 +50,9 @@ public:
     void connection_accepted() { add(&stripe::connections_accepted); }
     void connection_refused() { add(&stripe::connections_refused); }
     void accept_error() { add(&stripe::accept_errors); }
-    void session_ended(session_end why) { add(stripe_of_this_thread().sessions_ended.at(static_cast<std::size_t>(why))); }
+    void session_ended(session_end why) {
+        add(stripe_of_this_thread().sessions_ended.at(static_cast<std::size_t>(why)));
+    }
 
     // The commands of one read's lines, from the conversation's tally; an
     // empty line is not a request.

@@ -46,7 +46,8 @@ std::string metrics_text(const metrics_state& state) {
     family(to, "time_server_connections_max", "gauge", "Sessions allowed at once (--max-connections).");
     sample(to, "time_server_connections_max", state.connections_max);
 
-    family(to, "time_server_requests_total", "counter", "Requests answered, by command (empty lines are not requests).");
+    family(to, "time_server_requests_total", "counter",
+           "Requests answered, by command (empty lines are not requests).");
     for (std::size_t i = 0; i < counted_command_labels.size(); ++i) {
         sample(to, "time_server_requests_total", "command", counted_command_labels.at(i), counted.requests.at(i));
     }

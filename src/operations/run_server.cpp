@@ -2,12 +2,12 @@
 // threads, and SIGINT/SIGTERM.
 #include "run_server.hpp"
 
+#include "command_line.hpp"
 #include "io_backend.hpp"
 #include "listener.hpp"
 #include "logging.hpp"
 #include "metrics_endpoint.hpp"
 #include "metrics_text.hpp"
-#include "command_line.hpp"
 #include "open_file_limit.hpp"
 #include "server.hpp"
 #include "socket_activation.hpp"
@@ -74,9 +74,10 @@ void warn_about_start_up(const server_config& config, std::uint64_t open_file_li
     if (open_file_limit != 0 && open_file_limit < needed) {
         // Past the limit, accept() fails with EMFILE: clients then wait in the
         // backlog instead of being told the server is full.
-        log.warn("Batas file descriptor {} lebih kecil dari --max-connections {} (ditambah {} untuk server "
-                 "sendiri); naikkan LimitNOFILE= di unit systemd atau ulimit -n, atau turunkan --max-connections.",
-                 open_file_limit, config.max_connections, own_descriptors);
+        log.warn(
+            "Batas file descriptor {} lebih kecil dari --max-connections {} (ditambah {} untuk server "
+            "sendiri); naikkan LimitNOFILE= di unit systemd atau ulimit -n, atau turunkan --max-connections.",
+            open_file_limit, config.max_connections, own_descriptors);
     }
     if (!config.inherited_listeners.empty() && !config.listen_flags_given.empty()) {
         log.warn("Memakai socket dari systemd; {} diabaikan.", fmt::join(config.listen_flags_given, ", "));
@@ -84,12 +85,13 @@ void warn_about_start_up(const server_config& config, std::uint64_t open_file_li
 }
 
 // The metrics endpoint, when --metrics-port asks for one, scraping `time_server`.
-void open_metrics_endpoint(std::optional<metrics_endpoint>& endpoint, net::io_context& io,
-                           const server_config& config, const server& time_server, spdlog::logger& log) {
+void open_metrics_endpoint(std::optional<metrics_endpoint>& endpoint, net::io_context& io, const server_config& config,
+                           const server& time_server, spdlog::logger& log) {
     if (!config.metrics_port) {
         return;
     }
-    const double start_time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double start_time =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto scrape = [&time_server, start_time] {
         return metrics_text({.counted = time_server.metrics().snapshot(),
                              .connections_active = time_server.session_count(),

@@ -28,8 +28,8 @@ constexpr auto request_timeout = 300ms;
 class running_endpoint {
 public:
     running_endpoint()
-        : endpoint_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}, [] { return std::string("up 1\n"); },
-                    log_, {.request_timeout = request_timeout, .max_connections = 2}) {
+        : endpoint_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}, [] { return std::string("up 1\n"); }, log_,
+                    {.request_timeout = request_timeout, .max_connections = 2}) {
         endpoint_.start();
         thread_ = std::thread([this] {
             io_.run();

@@ -74,8 +74,8 @@ TEST_CASE("under socket activation, --port, --bind and --reuse-port get one warn
         port = free_port.port();
     }
     const std::string address = "127.0.0.1:" + std::to_string(port);
-    child_process server(socket_activate, {"--listen", address, smoke::binary, "--threads", "1", "--port", "45999",
-                                           "--reuse-port"});
+    child_process server(socket_activate,
+                         {"--listen", address, smoke::binary, "--threads", "1", "--port", "45999", "--reuse-port"});
     std::optional<test_client> client;
     for (int attempt = 0; attempt < 100 && !client; ++attempt) {
         if (test_client::connect_error(loopback(port)) == 0) {

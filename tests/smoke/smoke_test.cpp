@@ -126,7 +126,8 @@ TEST_CASE("a bad flag exits 2 with one line on stderr and nothing on stdout", "[
 // Past the descriptor limit accept() fails with EMFILE, and clients wait in
 // the backlog instead of being told the server is full: said once, at start-up.
 TEST_CASE("a descriptor limit below --max-connections is one warning at start-up", "[smoke]") {
-    const std::string command = "ulimit -n 200 && exec \"$0\" --port 0 --bind 127.0.0.1 --threads 1 --max-connections \"$1\"";
+    const std::string command =
+        "ulimit -n 200 && exec \"$0\" --port 0 --bind 127.0.0.1 --threads 1 --max-connections \"$1\"";
     {
         child_process server("/bin/sh", {"-c", command, binary, "1000"});
         listening_port(server);
