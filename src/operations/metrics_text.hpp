@@ -3,7 +3,7 @@
 // No I/O here: metrics_endpoint.cpp serves what this writes.
 #pragma once
 
-#include "process_stats.hpp"
+#include "process_usage.hpp"
 #include "server_metrics.hpp"
 
 #include <cstddef>
@@ -19,7 +19,7 @@ struct metrics_state {
     metrics_snapshot counted;
     std::size_t connections_active = 0;
     std::size_t connections_max = 0;
-    process_stats process;
+    process_usage process;
     double process_start_time_seconds = 0;  // since the Unix epoch
     std::string_view version;               // time_server_build_info's labels
     std::string_view backend;

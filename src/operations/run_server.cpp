@@ -96,7 +96,7 @@ void open_metrics_endpoint(std::optional<metrics_endpoint>& endpoint, net::io_co
         return metrics_text({.counted = time_server.metrics().snapshot(),
                              .connections_active = time_server.session_count(),
                              .connections_max = time_server.config().max_connections,
-                             .process = read_process_stats(),
+                             .process = read_process_usage(),
                              .process_start_time_seconds = start_time,
                              .version = version(),
                              .backend = io_backend_name()});

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -192,6 +194,109 @@ TEST_CASE("parse_command_line: --help prints every flag and exits 0", "[unit][cl
             INFO("missing from --help: " << name);
             CHECK(p.out.find(name) != std::string::npos);
         }
+    }
+}
+
+TEST_CASE("parse_command_line: the metrics and PROXY header flags' defaults", "[unit][cli]") {
+    const auto p = parse({});
+    const auto& config = p.config();
+    CHECK(config.proxy_header_timeout == 5s);
+    CHECK_FALSE(config.metrics_port.has_value());  // no endpoint unless asked for
+    CHECK(config.metrics_bind_address == "127.0.0.1");
+    CHECK(config.listen_flags_given.empty());
+}
+
+TEST_CASE("parse_command_line reads --proxy-header-timeout, --metrics-port and --metrics-bind", "[unit][cli]") {
+    CHECK(parse({"--proxy-header-timeout", "0.25"}).config().proxy_header_timeout == 250ms);
+    CHECK(parse({"--proxy-header-timeout", "2"}).config().proxy_header_timeout == 2s);
+    CHECK(parse({"--proxy-header-timeout", "0.001"}).config().proxy_header_timeout == 1ms);
+    CHECK(parse({"--proxy-header-timeout=1.5"}).config().proxy_header_timeout == 1500ms);
+    // Its own deadline: --idle-timeout does not move it, nor it --idle-timeout.
+    const auto both = parse({"--idle-timeout", "60", "--proxy-header-timeout", "3"});
+    CHECK(both.config().idle_timeout == 60s);
+    CHECK(both.config().proxy_header_timeout == 3s);
+
+    CHECK(parse({"--metrics-port", "9100"}).config().metrics_port == std::optional<std::uint16_t>(9100));
+    CHECK(parse({"--metrics-port", "0"}).config().metrics_port == std::optional<std::uint16_t>(0));  // any free port
+    CHECK(parse({"--metrics-port", "65535"}).config().metrics_port == std::optional<std::uint16_t>(65535));
+    CHECK(parse({"--metrics-port", "010"}).config().metrics_port == std::optional<std::uint16_t>(10));  // not octal
+    CHECK(parse({"--metrics-port=9101"}).config().metrics_port == std::optional<std::uint16_t>(9101));
+
+    CHECK(parse({"--metrics-bind", "0.0.0.0"}).config().metrics_bind_address == "0.0.0.0");
+    CHECK(parse({"--metrics-bind", "::1"}).config().metrics_bind_address == "::1");
+    CHECK(parse({"--metrics-bind", "::"}).config().metrics_bind_address == "::");
+    // --metrics-bind alone does not turn the endpoint on.
+    CHECK_FALSE(parse({"--metrics-bind", "::1"}).config().metrics_port.has_value());
+    // The TIME port's flags and the endpoint's stay apart.
+    const auto apart = parse(
+        {"--port", "4000", "--bind", "::1", "--metrics-port", "9100", "--metrics-bind", "10.0.0.1"});
+    CHECK(apart.config().port == 4000);
+    CHECK(apart.config().bind_address == "::1");
+    CHECK(apart.config().metrics_port == std::optional<std::uint16_t>(9100));
+    CHECK(apart.config().metrics_bind_address == "10.0.0.1");
+}
+
+TEST_CASE("parse_command_line: a bad metrics or PROXY header value is exit code 2 and one line on err", "[unit][cli]") {
+    const std::vector<std::vector<const char*>> bad = {
+        {"--metrics-port", "abc"},         {"--metrics-port", "70000"},
+        {"--metrics-port", "-1"},          {"--metrics-port", ""},
+        {"--metrics-port", "0x10"},        {"--metrics-port"},
+        {"--metrics-bind", "not-an-ip"},   {"--metrics-bind", "localhost"},
+        {"--metrics-bind", "256.0.0.1"},   {"--metrics-bind", ""},
+        {"--proxy-header-timeout", "0"},   {"--proxy-header-timeout", "-1"},
+        {"--proxy-header-timeout", "nan"}, {"--proxy-header-timeout", "NaN"},
+        {"--proxy-header-timeout", "inf"}, {"--proxy-header-timeout", "soon"},
+        {"--proxy-header-timeout", ""},
+    };
+    for (const auto& args : bad) {
+        std::vector<const char*> argv{"time_server"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::ostringstream out;
+        std::ostringstream err;
+        const auto result = time_server::parse_command_line(static_cast<int>(argv.size()), argv.data(), out, err);
+        std::string shown;
+        for (const auto* arg : args) {
+            shown += std::string(" ") + arg;
+        }
+        INFO("args:" << shown << "\nstderr: " << err.str());
+        REQUIRE(std::holds_alternative<int>(result));
+        CHECK(std::get<int>(result) == 2);
+        CHECK(out.str().empty());
+        CHECK(count_lines(err.str()) == 1);
+        CHECK(err.str().back() == '\n');
+    }
+}
+
+// With inherited listeners (socket activation) these three mean nothing, and
+// the server warns about exactly the ones given.
+TEST_CASE("parse_command_line lists which listen flags were given", "[unit][cli]") {
+    using flags = std::vector<std::string>;
+    CHECK(parse({}).config().listen_flags_given.empty());
+    CHECK(parse({"--port", "4000"}).config().listen_flags_given == flags{"--port"});
+    CHECK(parse({"--port=4000"}).config().listen_flags_given == flags{"--port"});
+    CHECK(parse({"--bind", "::1"}).config().listen_flags_given == flags{"--bind"});
+    CHECK(parse({"--reuse-port"}).config().listen_flags_given == flags{"--reuse-port"});
+    // Given with its default value is still given.
+    CHECK(parse({"--port", "45000"}).config().listen_flags_given == flags{"--port"});
+
+    auto all = parse({"--reuse-port", "--bind", "0.0.0.0", "--port", "1"}).config().listen_flags_given;
+    std::ranges::sort(all);
+    CHECK(all == flags{"--bind", "--port", "--reuse-port"});
+
+    // Flags that do not choose the listening socket are not listed.
+    CHECK(parse({"--threads", "2", "--utc", "--idle-timeout", "9", "--max-line", "16", "--max-connections", "3",
+                 "--log-level", "warn", "--proxy-protocol", "--proxy-header-timeout", "1", "--metrics-port", "9100",
+                 "--metrics-bind", "::1"})
+              .config()
+              .listen_flags_given.empty());
+}
+
+TEST_CASE("parse_command_line: --help shows the metrics and PROXY header flags", "[unit][cli]") {
+    const auto p = parse({"--help"});
+    CHECK(p.exit_code() == 0);
+    for (const auto* name : {"--proxy-protocol", "--proxy-header-timeout", "--metrics-port", "--metrics-bind"}) {
+        INFO("missing from --help: " << name);
+        CHECK(p.out.find(name) != std::string::npos);
     }
 }
 

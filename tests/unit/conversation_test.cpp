@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -114,6 +116,82 @@ TEST_CASE("conversation formats nothing when the log is off", "[unit][conversati
     t.receive("TIME\nWHAT\n");
     CHECK(t.c.replies() == "JAM 12:34:56\r\nERROR: Perintah tidak dikenal.\r\n");
     CHECK(t.sink->messages().empty());
+}
+
+// The replies of one read are sent, then replies_sent() readies the buffer
+// for the next read.
+TEST_CASE("conversation frees the replies' buffer after a burst", "[unit][conversation]") {
+    talk t;
+    t.log.set_level(spdlog::level::off);
+    std::string burst;
+    for (int i = 0; i < 1000; ++i) {
+        burst += "TIME\n";
+    }
+    t.receive(burst);
+    REQUIRE(t.c.replies().size() == 1000 * std::string_view("JAM 12:34:56\r\n").size());
+    REQUIRE(t.c.replies().capacity() > conversation::replies_kept_capacity);
+    t.c.replies_sent();
+    CHECK(t.c.replies().empty());
+    CHECK(t.c.replies().capacity() <= conversation::replies_kept_capacity);
+    // The next read is answered as before.
+    t.receive("TIME\n");
+    CHECK(t.c.replies() == "JAM 12:34:56\r\n");
+}
+
+TEST_CASE("conversation keeps the replies' buffer after a few answers", "[unit][conversation]") {
+    talk t;
+    t.log.set_level(spdlog::level::off);
+    t.receive("TIME\nHELP\nTIME\n");
+    const auto capacity = t.c.replies().capacity();
+    const auto* storage = t.c.replies().data();
+    REQUIRE(capacity <= conversation::replies_kept_capacity);
+    t.c.replies_sent();
+    CHECK(t.c.replies().empty());
+    CHECK(t.c.replies().capacity() == capacity);
+    // The same answers again fit where the last ones were: no allocation.
+    t.receive("TIME\nHELP\nTIME\n");
+    CHECK(t.c.replies().data() == storage);
+    CHECK(t.c.replies().capacity() == capacity);
+    t.c.replies_sent();
+    CHECK(t.c.replies().capacity() == capacity);
+}
+
+// dispatched::requests feeds time_server_requests_total{command=...}.
+TEST_CASE("conversation tallies the requests of a read by command, not empty lines", "[unit][conversation]") {
+    using counts = std::array<std::uint32_t, 4>;  // time, quit, help, unknown
+    SECTION("every kind, an empty line among them") {
+        talk t;
+        CHECK(t.receive("TIME\nHELP\n\nfoo\nTIME\n").requests.counts == counts{2, 0, 1, 1});
+    }
+    SECTION("CRLF, blanks and case") {
+        talk t;
+        CHECK(t.receive("time\r\n\r\n \t\r\n Help \r\nTIME now\r\n").requests.counts == counts{1, 0, 1, 1});
+    }
+    SECTION("QUIT counts, what follows it does not") {
+        talk t;
+        const auto result = t.receive("TIME\nQUIT\nTIME\nHELP\n");
+        CHECK(result.end == conversation_end::quit);
+        CHECK(result.requests.counts == counts{1, 1, 0, 0});
+    }
+    SECTION("the unterminated last line at end of stream") {
+        talk t;
+        CHECK(t.receive("HELP\nwhat", true).requests.counts == counts{0, 0, 1, 1});
+    }
+    SECTION("only empty lines, or a partial line: nothing") {
+        talk t;
+        CHECK(t.receive("\n\r\n\n").requests.counts == counts{});
+        CHECK(t.receive("TI").requests.counts == counts{});
+        // Each dispatch tallies its own lines only.
+        CHECK(t.receive("ME\nTIME\n").requests.counts == counts{2, 0, 0, 0});
+        CHECK(t.receive("HELP\n").requests.counts == counts{0, 0, 1, 0});
+    }
+    SECTION("a line over the limit is no request") {
+        talk t(8);
+        CHECK(t.receive("TIME\n").requests.counts == counts{1, 0, 0, 0});
+        const auto result = t.receive("TOOLONGLINE\n");
+        CHECK(result.end == conversation_end::line_too_long);
+        CHECK(result.requests.counts == counts{});
+    }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ struct framer_driver {
             const auto space = framer.prepare();
             REQUIRE(!space.empty());  // promised while next() says need_more
             REQUIRE(framer.capacity() <= limit);
+            peak_capacity = std::max(peak_capacity, framer.capacity());
             const auto n = std::min({space.size(), chunk, bytes.size()});
             std::memcpy(space.data(), bytes.data(), n);
             framer.commit(n);
@@ -52,6 +53,7 @@ struct framer_driver {
     line_framer framer;
     std::size_t limit;
     std::vector<std::string> lines;
+    std::size_t peak_capacity = 0;  // the largest buffer any read went into
 };
 
 TEST_CASE("line_framer splits LF and CRLF lines and drops only the CR before the LF", "[unit][framer]") {
@@ -185,6 +187,57 @@ TEST_CASE("line_framer starts small and grows only when reads fill it", "[unit][
     CHECK(d.feed(std::string(1096, 'x') + "\n") == status::need_more);
     CHECK(d.lines.back() == std::string(4096, 'x'));
     CHECK(d.framer.capacity() == 4097);
+}
+
+// A burst grows the buffer toward --max-line; once it is drained, keeping
+// that buffer would pin up to 1 MiB for the rest of a long session.
+TEST_CASE("line_framer gives a burst's buffer back once every line is taken", "[unit][framer]") {
+    framer_driver d(std::size_t{1} << 20);
+    std::string burst;
+    while (burst.size() < 200 * 1024) {
+        burst += "TIME\n";
+    }
+    // In reads of up to 64 KiB, as a socket hands a burst over.
+    CHECK(d.feed(burst, 64 * 1024) == status::need_more);
+    CHECK(d.lines.size() == burst.size() / 5);
+    CHECK(std::ranges::all_of(d.lines, [](const std::string& line) { return line == "TIME"; }));
+    CHECK(d.framer.buffered_bytes() == 0);
+    // The burst really grew it: otherwise there is nothing to give back.
+    CHECK(d.peak_capacity > line_framer::kept_capacity);
+
+    const auto space = d.framer.prepare();
+    CHECK(d.framer.capacity() <= line_framer::kept_capacity);
+    CHECK_FALSE(space.empty());
+    // And it still frames, growing again if it must.
+    CHECK(d.feed("TIME\r\n" + std::string(10'000, 'x') + "\n") == status::need_more);
+    CHECK(d.lines.back() == std::string(10'000, 'x'));
+}
+
+// The usual session: a few pipelined requests at a time. Its buffer may grow
+// once, when two bursts arrive together, and must then stay: shrinking it
+// after every drained read would mean a reallocation at every next growth.
+TEST_CASE("line_framer keeps its buffer across small pipelined bursts", "[unit][framer]") {
+    framer_driver d(1024);
+    std::string burst;
+    for (int i = 0; i < 10; ++i) {
+        burst += "TIME\r\n";
+    }
+    // Two bursts in one read fill the initial buffer, which grows.
+    const auto initial = d.framer.capacity();
+    CHECK(d.feed(burst + burst) == status::need_more);
+    const auto grown = d.framer.capacity();
+    CHECK(grown > initial);
+    CHECK(grown <= line_framer::kept_capacity);
+
+    for (int round = 0; round < 100; ++round) {
+        INFO("round " << round);
+        CHECK(d.feed(burst) == status::need_more);
+        CHECK(d.framer.capacity() == grown);
+        d.framer.prepare();  // drained: where a shrink would happen
+        CHECK(d.framer.capacity() == grown);
+    }
+    CHECK(d.lines.size() == 20 + 100 * 10);
+    CHECK(d.peak_capacity == grown);  // no read ever went into a larger buffer
 }
 
 TEST_CASE("line_framer hands back an unterminated last line at end of stream", "[unit][framer]") {

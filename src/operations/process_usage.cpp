@@ -1,5 +1,5 @@
-// process_stats.cpp - /proc/self and getrusage(2), as client_golang reads them.
-#include "process_stats.hpp"
+// process_usage.cpp - /proc/self and getrusage(2), as client_golang reads them.
+#include "process_usage.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -36,8 +36,8 @@ std::uint64_t open_fds() {
 
 }  // namespace
 
-process_stats read_process_stats() {
-    process_stats stats;
+process_usage read_process_usage() {
+    process_usage stats;
     stats.resident_memory_bytes = resident_memory_bytes();
     stats.open_fds = open_fds();
     rlimit limit{};
