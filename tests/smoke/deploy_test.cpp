@@ -34,6 +34,20 @@ using test_support::test_client;
 // Debian's systemd package ships it; scripts/setup.sh --test installs it.
 const std::string socket_activate = "/usr/bin/systemd-socket-activate";
 
+// systemd-socket-activate listens a moment after it starts: the first client
+// that connects within two seconds, or none.
+std::optional<test_client> connect_when_listening(std::uint16_t port) {
+    std::optional<test_client> client;
+    for (int attempt = 0; attempt < 100 && !client; ++attempt) {
+        if (test_client::connect_error(loopback(port)) == 0) {
+            client.emplace(loopback(port));
+        } else {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    return client;
+}
+
 TEST_CASE("under systemd-socket-activate the server serves the socket it was handed", "[smoke][deploy]") {
     std::uint16_t port = 0;
     {
@@ -45,14 +59,7 @@ TEST_CASE("under systemd-socket-activate the server serves the socket it was han
 
     // systemd-socket-activate listens at once and starts the server on the
     // first connection, handing it the listening socket as descriptor 3.
-    std::optional<test_client> client;
-    for (int attempt = 0; attempt < 100 && !client; ++attempt) {
-        if (test_client::connect_error(loopback(port)) == 0) {
-            client.emplace(loopback(port));
-        } else {
-            std::this_thread::sleep_for(20ms);
-        }
-    }
+    auto client = connect_when_listening(port);
     INFO("stderr: " << server.stderr_text());
     REQUIRE(client);
     client->send("TIME\r\n");
@@ -76,14 +83,7 @@ TEST_CASE("under socket activation, --port, --bind and --reuse-port get one warn
     const std::string address = "127.0.0.1:" + std::to_string(port);
     child_process server(socket_activate,
                          {"--listen", address, smoke::binary, "--threads", "1", "--port", "45999", "--reuse-port"});
-    std::optional<test_client> client;
-    for (int attempt = 0; attempt < 100 && !client; ++attempt) {
-        if (test_client::connect_error(loopback(port)) == 0) {
-            client.emplace(loopback(port));
-        } else {
-            std::this_thread::sleep_for(20ms);
-        }
-    }
+    auto client = connect_when_listening(port);
     INFO("stderr: " << server.stderr_text());
     REQUIRE(client);
     CHECK(listening_port(server) == port);  // served the handed socket, not 45999

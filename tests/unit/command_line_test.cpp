@@ -50,6 +50,25 @@ std::size_t count_lines(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+// A refused command line: exit code 2, nothing on out, one line on err.
+void check_refused(const std::vector<const char*>& args) {
+    std::vector<const char*> argv{"time_server"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::ostringstream out;
+    std::ostringstream err;
+    const auto result = time_server::parse_command_line(static_cast<int>(argv.size()), argv.data(), out, err);
+    std::string shown;
+    for (const auto* arg : args) {
+        shown += std::string(" ") + arg;
+    }
+    INFO("args:" << shown << "\nstderr: " << err.str());
+    REQUIRE(std::holds_alternative<int>(result));
+    CHECK(std::get<int>(result) == 2);
+    CHECK(out.str().empty());
+    CHECK(count_lines(err.str()) == 1);
+    CHECK(err.str().back() == '\n');
+}
+
 TEST_CASE("parse_command_line: no flags gives the documented defaults", "[unit][cli]") {
     const auto p = parse({});
     const auto& config = p.config();
@@ -126,21 +145,7 @@ TEST_CASE("parse_command_line: a bad value is exit code 2 and one line on err", 
         {"stray"},
     };
     for (const auto& args : bad) {
-        std::vector<const char*> argv{"time_server"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::ostringstream out;
-        std::ostringstream err;
-        const auto result = time_server::parse_command_line(static_cast<int>(argv.size()), argv.data(), out, err);
-        std::string shown;
-        for (const auto* arg : args) {
-            shown += std::string(" ") + arg;
-        }
-        INFO("args:" << shown << "\nstderr: " << err.str());
-        REQUIRE(std::holds_alternative<int>(result));
-        CHECK(std::get<int>(result) == 2);
-        CHECK(out.str().empty());
-        CHECK(count_lines(err.str()) == 1);
-        CHECK(err.str().back() == '\n');
+        check_refused(args);
     }
 }
 
@@ -249,21 +254,7 @@ TEST_CASE("parse_command_line: a bad metrics or PROXY header value is exit code 
         {"--proxy-header-timeout", ""},
     };
     for (const auto& args : bad) {
-        std::vector<const char*> argv{"time_server"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::ostringstream out;
-        std::ostringstream err;
-        const auto result = time_server::parse_command_line(static_cast<int>(argv.size()), argv.data(), out, err);
-        std::string shown;
-        for (const auto* arg : args) {
-            shown += std::string(" ") + arg;
-        }
-        INFO("args:" << shown << "\nstderr: " << err.str());
-        REQUIRE(std::holds_alternative<int>(result));
-        CHECK(std::get<int>(result) == 2);
-        CHECK(out.str().empty());
-        CHECK(count_lines(err.str()) == 1);
-        CHECK(err.str().back() == '\n');
+        check_refused(args);
     }
 }
 
