@@ -19,8 +19,9 @@ std::size_t server_metrics::stripe_index() {
 void server_metrics::requests_answered(const command_tally& tally) {
     auto& mine = stripe_of_this_thread();
     for (std::size_t i = 0; i < tally.counts.size(); ++i) {
-        if (tally.counts[i] != 0) {
-            add(mine.requests[i], tally.counts[i]);
+        // at(): the bounds are constants, so the compiler drops the check.
+        if (tally.counts.at(i) != 0) {
+            add(mine.requests.at(i), tally.counts.at(i));
         }
     }
 }
@@ -33,10 +34,10 @@ metrics_snapshot server_metrics::snapshot() const {
         sum.connections_refused += s.connections_refused.load(relaxed);
         sum.accept_errors += s.accept_errors.load(relaxed);
         for (std::size_t i = 0; i < sum.requests.size(); ++i) {
-            sum.requests[i] += s.requests[i].load(relaxed);
+            sum.requests.at(i) += s.requests.at(i).load(relaxed);
         }
         for (std::size_t i = 0; i < sum.sessions_ended.size(); ++i) {
-            sum.sessions_ended[i] += s.sessions_ended[i].load(relaxed);
+            sum.sessions_ended.at(i) += s.sessions_ended.at(i).load(relaxed);
         }
     }
     return sum;

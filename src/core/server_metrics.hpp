@@ -77,7 +77,7 @@ private:
     static constexpr std::size_t stripe_count = 16;
 
     static std::size_t stripe_index();
-    stripe& stripe_of_this_thread() { return stripes_[stripe_index()]; }
+    stripe& stripe_of_this_thread() { return stripes_.at(stripe_index()); }
 
     static void add(counter& value, std::uint64_t amount = 1) { value.fetch_add(amount, std::memory_order_relaxed); }
     void add(counter stripe::*which) { add(stripe_of_this_thread().*which); }

@@ -46,7 +46,9 @@ process_usage read_process_usage() {
     }
     rusage usage{};
     if (::getrusage(RUSAGE_SELF, &usage) == 0) {
-        const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+        const auto seconds = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
         stats.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
     }
     return stats;
