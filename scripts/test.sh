@@ -17,6 +17,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Each stage's line says how far into the run it starts, so a slow CI log shows
+# where the time went.
+stage() {
+    echo "== test.sh [$((SECONDS / 60)) min $((SECONDS % 60)) s]: $*" >&2
+}
+
 scripts/setup.sh --test
 
 presets=("$@")
@@ -27,7 +33,7 @@ if ((${#presets[@]} == 0)); then
 fi
 
 for preset in "${presets[@]}"; do
-    echo "== test.sh: $preset" >&2
+    stage "$preset"
     cmake --workflow --preset "$preset"
 done
 
@@ -36,29 +42,29 @@ done
 # configure step says why not, and that line is shown.
 if ((full)); then
     if configure_output=$(cmake --preset io_uring 2>&1); then
-        echo "== test.sh: io_uring" >&2
+        stage "io_uring"
         cmake --workflow --preset io_uring
     else
-        echo "== test.sh: io_uring preset skipped: $(sed -n '/CMake Error/,/Call Stack/p' <<<"$configure_output" | sed '1d;$d' | tr -s ' \n' ' ')" >&2
+        stage "io_uring preset skipped: $(sed -n '/CMake Error/,/Call Stack/p' <<<"$configure_output" | sed '1d;$d' | tr -s ' \n' ' ')"
     fi
 fi
 
 if ((full)); then
-    echo "== test.sh: fuzz (${FUZZ_SECONDS:-60} s)" >&2
+    stage "fuzz (${FUZZ_SECONDS:-60} s)"
     cmake --preset fuzz -DFUZZ_SECONDS="${FUZZ_SECONDS:-60}"
     cmake --build --preset fuzz
     ctest --preset fuzz
-    echo "== test.sh: cost guard (bench/guard.sh)" >&2
+    stage "cost guard (bench/guard.sh)"
     bench/guard.sh
     # setup.sh --test installs the pinned checkers wherever they are packaged.
     if [[ " $(scripts/setup.sh --test --list) " == *" clang-format-14 "* ]]; then
-        echo "== test.sh: clang-format" >&2
+        stage "clang-format"
         scripts/check-format.sh
-        echo "== test.sh: clang-tidy" >&2
+        stage "clang-tidy"
         scripts/run-tidy.sh build/clang
     else
         system=$(. /etc/os-release && echo "$PRETTY_NAME")
-        echo "== test.sh: clang-format and clang-tidy skipped: pinned to version 14, which $system does not package; the verdict comes from the Debian 12 and Ubuntu 24.04 runs" >&2
+        stage "clang-format and clang-tidy skipped: pinned to version 14, which $system does not package; the verdict comes from the Debian 12 and Ubuntu 24.04 runs"
     fi
 fi
-echo "== test.sh: all passed" >&2
+stage "all passed"
